@@ -1,0 +1,1 @@
+"""hromada: relief work of a frontline town."""

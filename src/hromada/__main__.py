@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from hromada.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""The JSON API's frame: bearer tokens, errors as {"code", "message"}, and the token endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from hromada.core.actions import do_issue_token
+from hromada.core.models import ApiToken, User, hash_token
+from hromada.core.throttle import Throttled, authenticate_throttled
+
+
+class Error(Schema):
+    code: str
+    message: str
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        found = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
+        if found is None or not found.user.is_active:
+            return None
+        request.user = found.user
+        return found.user
+
+
+def error(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,
+          **extra: Any) -> HttpResponse:  # fmt: skip
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    """("body", "payload", "card") -> "card": the name the client sent."""
+    parts = [str(part) for part in location if part not in ("body", "payload", "query")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields = sorted({_field_name(e.get("loc", ())) for e in exc.errors})
+        return error(
+            api, request, 422, "invalid",
+            _("The request is malformed; check these fields: %(fields)s.")
+            % {"fields": ", ".join(fields)},
+            fields=fields,
+        )  # fmt: skip
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return error(api, request, exc.status_code, "error", str(exc))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error(api, request, 401, "unauthorized", _("Log in: send a valid bearer token."))
+
+
+router = Router(tags=["auth"])
+
+
+class Credentials(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@router.post("/token", response={200: TokenOut, 401: Error, 429: Error}, auth=None)
+def token(request: HttpRequest, credentials: Credentials) -> tuple[int, dict[str, str]]:
+    """Exchange a username and password for a bearer token."""
+    try:
+        user = authenticate_throttled(request, credentials.username, credentials.password)
+    except Throttled:
+        return 429, {
+            "code": "throttled",
+            "message": _("Too many failed attempts. Wait a quarter of an hour and try again."),
+        }
+    if user is None:
+        return 401, {"code": "wrong_credentials", "message": _("Wrong username or password.")}
+    return 200, {"token": do_issue_token(actor=user)}

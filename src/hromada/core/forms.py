@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from hromada.core.models import Site
+from hromada.core.throttle import Throttled, authenticate_throttled
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password."),
+        "throttled": _("Too many failed attempts. Wait a quarter of an hour and try again."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            assert self.request is not None  # noqa: S101 (the login view always passes it)
+            try:
+                self.user_cache = authenticate_throttled(self.request, username, password)
+            except Throttled:
+                raise forms.ValidationError(
+                    self.error_messages["throttled"], code="throttled"
+                ) from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class SiteChoiceForm(forms.Form):
+    """A form whose first field is a site, chosen among the sites its user may act on."""
+
+    site = forms.ModelChoiceField(label=_("site"), queryset=Site.objects.none())
+
+    def __init__(self, *args: Any, sites: QuerySet[Site], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        site_field = self.fields["site"]
+        assert isinstance(site_field, forms.ModelChoiceField)  # noqa: S101
+        site_field.queryset = sites
+        if len(sites) == 1:
+            self.initial.setdefault("site", sites[0])

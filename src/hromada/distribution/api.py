@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal, cast
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from hromada.core.api import Error
+from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay
+from hromada.core.models import User
+from hromada.distribution.actions import CheckinOutcome, do_check_in
+from hromada.distribution.models import DistributionSession
+from hromada.stock.models import StockBalance
+
+router = Router(tags=["distribution"])
+
+
+class SessionOut(Schema):
+    id: uuid.UUID
+    site: uuid.UUID
+    site_name: str
+    programme: uuid.UUID
+    programme_name: str
+    commodity: str
+    unit: str
+    quantity_per_person: int
+    status: str
+    opened_at: datetime
+    left: int
+
+
+@router.get("/sessions", response=list[SessionOut])
+def sessions(
+    request: HttpRequest, status: Literal["open", "closed"] | None = None
+) -> list[dict[str, Any]]:
+    """Distribution sessions the user may serve at (with `status=open`, those open now)."""
+    user = cast(User, request.user)
+    found = DistributionSession.objects.servable_by(user).select_related(
+        "site", "programme__commodity"
+    )
+    if status:
+        found = found.filter(status=status)
+    balances = {
+        (b.site_id, b.commodity_id): b.quantity
+        for b in StockBalance.objects.filter(site__in={s.site_id for s in found})
+    }
+    return [
+        {
+            "id": s.pk,
+            "site": s.site_id,
+            "site_name": s.site.name,
+            "programme": s.programme_id,
+            "programme_name": s.programme.name,
+            "commodity": s.programme.commodity.name,
+            "unit": s.programme.commodity.unit,
+            "quantity_per_person": s.programme.quantity_per_person,
+            "status": s.status,
+            "opened_at": s.opened_at,
+            "left": balances.get((s.site_id, s.programme.commodity_id), 0),
+        }
+        for s in found[:500]
+    ]
+
+
+class CheckinIn(Schema):
+    session: uuid.UUID
+    card: str = Field(max_length=64)
+    desk: str = Field("", max_length=100)
+
+
+class CheckinOut(Schema):
+    id: uuid.UUID
+    household: uuid.UUID
+    quantity: int
+    members: int
+    unit: str
+    left: int
+    at: datetime
+
+
+class Refused(Error):
+    left: int | None = None
+
+
+def _answer(outcome: CheckinOutcome) -> tuple[int, dict[str, Any]]:
+    if outcome.refusal is not None:
+        refusal = outcome.refusal
+        return refusal.http_status, {
+            "code": refusal.reason,
+            "message": refusal.message,
+            "left": outcome.left,
+        }
+    collection = outcome.collection
+    assert collection is not None  # noqa: S101 (an outcome is one or the other)
+    return 201, {
+        "id": str(collection.pk),
+        "household": str(collection.household_id),
+        "quantity": collection.quantity,
+        "members": collection.members,
+        "unit": collection.programme.commodity.unit,
+        "left": outcome.left,
+        "at": collection.at.isoformat(),
+    }
+
+
+@router.post(
+    "/checkins",
+    response={201: CheckinOut, 403: Error, 404: Refused, 409: Refused, 422: Refused},
+)
+def checkin(request: HttpRequest, payload: CheckinIn) -> tuple[int, dict[str, Any]]:
+    """Serve the household whose card was scanned. A request repeated with the same
+    `Idempotency-Key` header gets the first answer back and changes nothing."""
+    user = cast(User, request.user)
+    key = request.headers.get("Idempotency-Key", "")
+    if len(key) > MAX_KEY_LENGTH:
+        return 422, {"code": "invalid", "message": _("The Idempotency-Key is too long.")}
+    session = (
+        DistributionSession.objects.select_related("site", "programme__commodity")
+        .filter(pk=payload.session)
+        .first()
+    )
+    if session is None:
+        return 404, {"code": "unknown_session", "message": _("No such distribution session.")}
+    if not DistributionSession.objects.servable_by(user).filter(pk=session.pk).exists():
+        return 403, {"code": "forbidden", "message": _("You may not serve at this session.")}
+    try:
+        with transaction.atomic():
+            earlier = replay(user=user, key=key) if key else None
+            if earlier is not None:
+                return earlier
+            status, body = _answer(
+                do_check_in(
+                    actor=user,
+                    session=session,
+                    card_code=payload.card,
+                    desk=payload.desk or user.username,
+                )
+            )
+            if key:
+                remember(user=user, key=key, status=status, body=body)
+    except IntegrityError:
+        # the same key raced itself on PostgreSQL: the winner's answer is the answer
+        earlier = replay(user=user, key=key) if key else None
+        if earlier is None:
+            raise
+        return earlier
+    return status, body

@@ -1,0 +1,1 @@
+"""Pure Python, no Django: it can be tested and benchmarked alone."""

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from typing import cast
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from hromada.core.models import User
+from hromada.people.models import Card, Household
+
+router = Router(tags=["people"])
+
+
+class HouseholdOut(Schema):
+    id: uuid.UUID
+    site: uuid.UUID
+    members: int
+    card: str | None
+
+    @staticmethod
+    def resolve_site(obj: Household) -> uuid.UUID:
+        return obj.site_id
+
+    @staticmethod
+    def resolve_members(obj: Household) -> int:
+        return int(obj.n_members)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_card(obj: Household) -> str | None:
+        return obj.active_code  # type: ignore[attr-defined, no-any-return]
+
+
+@router.get("/households", response=list[HouseholdOut])
+@paginate(LimitOffsetPagination)
+def households(request: HttpRequest, q: str = "") -> QuerySet[Household]:
+    """Households matching a name or card code (without `q`: all), a page at a time."""
+    user = cast(User, request.user)
+    if not user.has_role("coordinator", "registrar"):
+        raise HttpError(403, _("Only registrars and coordinators may search the registry."))
+    active = Card.objects.filter(household=OuterRef("pk"), status=Card.Status.ACTIVE)
+    return (
+        Household.objects.visible_to(user)
+        .search(q)
+        .annotate(
+            n_members=Count("members", distinct=True),
+            active_code=Subquery(active.values("code")[:1]),
+        )
+        .order_by("-created_at", "pk")
+    )
