@@ -107,6 +107,8 @@ def _database(url: str) -> dict[str, Any]:
             ),
         }
         db["CONN_MAX_AGE"] = 600
+        # Tests run on a real file, not an in-memory database, with the same settings.
+        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name("test-hromada.sqlite3"))}
     return db
 
 
