@@ -139,7 +139,6 @@ USE_TZ = True
 TIME_ZONE = "Europe/Kyiv"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
 # Served straight from the package: no collectstatic step on a laptop, nothing from a CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

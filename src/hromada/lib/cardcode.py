@@ -12,7 +12,6 @@ card says ``AB``. Such input is mapped back by key position, as are Crockford's 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -39,9 +38,15 @@ class MalformedCode(ValueError):
         self.reason = reason
 
 
+_PRIME = 1021  # the largest prime below 32 * 32: the check fits in two symbols
+
+
 def _check(payload: str) -> str:
-    digest = int.from_bytes(hashlib.sha256(payload.encode()).digest()[:2], "big")
-    return ALPHABET[(digest >> 11) & 31] + ALPHABET[(digest >> 6) & 31]
+    """Weighted sum of the symbols modulo a prime: any single wrong symbol, and any swap of
+    two symbols, changes it (the change is a product of two numbers below the prime)."""
+    total = sum((index + 1) * ALPHABET.index(char) for index, char in enumerate(payload))
+    total %= _PRIME
+    return ALPHABET[total // 32] + ALPHABET[total % 32]
 
 
 def generate() -> str:

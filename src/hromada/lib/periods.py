@@ -4,7 +4,7 @@ the previous day in UTC."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -17,8 +17,9 @@ def kyiv_day(moment: datetime) -> date:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The instants (aware, Kyiv) at which a Kyiv calendar day starts and the next one starts;
-    23 or 25 hours apart on the days the clocks change."""
+    """The instants (in UTC) at which a Kyiv calendar day starts and the next one starts;
+    23 or 25 hours apart on the days the clocks change. (In UTC, because Python subtracts two
+    datetimes of the same zone by their wall clocks, which would hide that hour.)"""
     start = datetime.combine(day, time.min, tzinfo=KYIV)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=KYIV)
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)

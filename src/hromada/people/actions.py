@@ -39,7 +39,7 @@ def do_create_household(
         fields=["site", "address"], site=site,
     )  # fmt: skip
     for member in members:
-        person = Person.objects.create(
+        person = Person(
             household=household,
             family_name=member.family_name,
             given_name=member.given_name,
@@ -48,6 +48,8 @@ def do_create_household(
             birth_date=member.birth_date,
             birth_precision=member.birth_precision,
         )
+        person.search_key = person.folded_name()
+        person.save(force_insert=True)
         record_audit(
             actor=actor, action="people.create_person", obj=person,
             fields=["household", *PERSON_FIELDS], site=site,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import DomainModel, Site, User
 from hromada.lib import cardcode
+from hromada.lib.names import fold
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -36,12 +37,8 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         if code:
             return self.filter(cards__code=code).distinct()
         matches = Q()
-        for word in query.split():
-            matches &= (
-                Q(members__family_name__icontains=word)
-                | Q(members__given_name__icontains=word)
-                | Q(members__patronymic__icontains=word)
-            )
+        for word in fold(query).split():
+            matches &= Q(members__search_key__contains=word)
         return self.filter(matches).distinct()
 
 
@@ -100,15 +97,17 @@ class Person(DomainModel):
         default=BirthPrecision.DAY,
     )
 
+    # The name parts folded for search (see lib.names.fold); set by the actions that write names.
+    search_key = models.CharField(max_length=460, blank=True, editable=False)
+
     class Meta:
         ordering: ClassVar = ["created_at"]
-        indexes: ClassVar = [
-            # search by family name at the registry desk
-            models.Index(fields=["family_name"], name="person_family_name_idx"),
-        ]
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
+
+    def folded_name(self) -> str:
+        return fold(" ".join((self.family_name, self.given_name, self.patronymic)))
 
     def birth_display(self) -> str:
         if self.birth_precision == BirthPrecision.YEAR:
