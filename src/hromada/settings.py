@@ -139,6 +139,7 @@ USE_TZ = True
 TIME_ZONE = "Europe/Kyiv"
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # hromada.css/.js and vendored htmx belong to no app
 # Served straight from the package: no collectstatic step on a laptop, nothing from a CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

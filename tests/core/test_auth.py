@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.hashers import identify_hasher
 from django.test import override_settings
 from django.urls import reverse
@@ -9,7 +11,7 @@ from tests.base import PASSWORD, BaseTestCase
 
 
 class LoginTestCase(BaseTestCase):
-    def post_login(self, username: str, password: str) -> object:
+    def post_login(self, username: str, password: str) -> Any:
         return self.client.post(reverse("core:login"), {"username": username, "password": password})
 
     def test_it_stores_passwords_with_argon2(self) -> None:

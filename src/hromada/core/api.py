@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -53,6 +53,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            # the only 400 django-ninja raises: a body that is not JSON
+            return error(api, request, 422, "invalid", _("The request body is not valid JSON."))
         return error(api, request, exc.status_code, "error", str(exc))
 
     @api.exception_handler(AuthenticationError)
@@ -73,15 +76,14 @@ class TokenOut(Schema):
 
 
 @router.post("/token", response={200: TokenOut, 401: Error, 429: Error}, auth=None)
-def token(request: HttpRequest, credentials: Credentials) -> tuple[int, dict[str, str]]:
+def token(request: HttpRequest, credentials: Credentials) -> Status[dict[str, str]]:
     """Exchange a username and password for a bearer token."""
     try:
         user = authenticate_throttled(request, credentials.username, credentials.password)
     except Throttled:
-        return 429, {
-            "code": "throttled",
-            "message": _("Too many failed attempts. Wait a quarter of an hour and try again."),
-        }
+        message = _("Too many failed attempts. Wait a quarter of an hour and try again.")
+        return Status(429, {"code": "throttled", "message": message})
     if user is None:
-        return 401, {"code": "wrong_credentials", "message": _("Wrong username or password.")}
-    return 200, {"token": do_issue_token(actor=user)}
+        message = _("Wrong username or password.")
+        return Status(401, {"code": "wrong_credentials", "message": message})
+    return Status(200, {"token": do_issue_token(actor=user)})

@@ -7,7 +7,7 @@ from typing import Any, Literal, cast
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from hromada.core.api import Error
 from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay
@@ -111,27 +111,30 @@ def _answer(outcome: CheckinOutcome) -> tuple[int, dict[str, Any]]:
     "/checkins",
     response={201: CheckinOut, 403: Error, 404: Refused, 409: Refused, 422: Refused},
 )
-def checkin(request: HttpRequest, payload: CheckinIn) -> tuple[int, dict[str, Any]]:
+def checkin(request: HttpRequest, payload: CheckinIn) -> Status[Any]:
     """Serve the household whose card was scanned. A request repeated with the same
     `Idempotency-Key` header gets the first answer back and changes nothing."""
     user = cast(User, request.user)
     key = request.headers.get("Idempotency-Key", "")
     if len(key) > MAX_KEY_LENGTH:
-        return 422, {"code": "invalid", "message": _("The Idempotency-Key is too long.")}
+        message = _("The Idempotency-Key is too long.")
+        return Status(422, {"code": "invalid", "message": message})
     session = (
         DistributionSession.objects.select_related("site", "programme__commodity")
         .filter(pk=payload.session)
         .first()
     )
     if session is None:
-        return 404, {"code": "unknown_session", "message": _("No such distribution session.")}
+        message = _("No such distribution session.")
+        return Status(404, {"code": "unknown_session", "message": message})
     if not DistributionSession.objects.servable_by(user).filter(pk=session.pk).exists():
-        return 403, {"code": "forbidden", "message": _("You may not serve at this session.")}
+        message = _("You may not serve at this session.")
+        return Status(403, {"code": "forbidden", "message": message})
     try:
         with transaction.atomic():
             earlier = replay(user=user, key=key) if key else None
             if earlier is not None:
-                return earlier
+                return Status(*earlier)
             status, body = _answer(
                 do_check_in(
                     actor=user,
@@ -147,5 +150,5 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> tuple[int, dict[str, An
         earlier = replay(user=user, key=key) if key else None
         if earlier is None:
             raise
-        return earlier
-    return status, body
+        return Status(*earlier)
+    return Status(status, body)
