@@ -42,7 +42,7 @@ test-sqlite: $(VENV)/.installed-dev system-deps
 test-postgres: $(VENV)/.installed-dev system-deps
 	scripts/with-postgres $(BIN)/pytest
 
-test: lint typecheck
+test: system-deps lint typecheck
 	HROMADA_DATA_DIR=$$(mktemp -d) $(BIN)/hromada makemigrations --check --dry-run
 	$(BIN)/python scripts/check_translations.py
 	$(MAKE) test-sqlite
@@ -50,9 +50,8 @@ test: lint typecheck
 
 # Gather the strings to translate into locale/uk, then compile them.
 messages: $(VENV)/.installed-dev
-	cd src/hromada && ../../$(BIN)/hromada makemessages -l uk --no-obsolete --add-location file
-	cd src/hromada && ../../$(BIN)/hromada makemessages -d djangojs -l uk --no-obsolete --ignore 'static/vendor/*' || true
-	cd src/hromada && ../../$(BIN)/hromada compilemessages -l uk
+	cd src/hromada && ../../$(BIN)/hromada makemessages -l uk --no-obsolete --add-location file --ignore 'static/vendor/*'
+	msgfmt --check -o src/hromada/locale/uk/LC_MESSAGES/django.mo src/hromada/locale/uk/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

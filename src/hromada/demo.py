@@ -12,14 +12,14 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from hromada.core.models import Role, Site, User
+from hromada.core.actions import do_create_site, do_save_user
+from hromada.core.models import Role, Site
 from hromada.distribution.actions import do_create_programme, do_open_session
 from hromada.distribution.models import Period
 from hromada.lib.periods import KYIV
 from hromada.people.actions import MemberData, do_create_household, do_issue_card
 from hromada.people.models import BirthPrecision, Sex
-from hromada.stock.actions import do_record_delivery
-from hromada.stock.models import Commodity
+from hromada.stock.actions import do_create_commodity, do_record_delivery
 
 FAMILY = [
     ("Бондар", "Bondar"), ("Ткачук", "Tkachuk"), ("Мельник", "Melnyk"), ("Коваль", "Koval"),
@@ -101,12 +101,10 @@ def _this_morning(hour: int, minute: int = 0) -> datetime:
 
 def _set_passwords(password: str) -> None:
     for username, role, site_codes in DEMO_USERS:
-        user, _created = User.objects.get_or_create(username=username, defaults={"role": role})
-        user.role = role
-        user.is_active = True
-        user.set_password(password)
-        user.save()
-        user.sites.set(Site.objects.filter(code__in=site_codes))
+        do_save_user(
+            actor=None, username=username, role=role, password=password,
+            sites=Site.objects.filter(code__in=site_codes),
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -127,10 +125,13 @@ def load_demo(*, households: int = 1300, out: TextIO) -> None:
 
 def _load_town(*, households: int) -> None:
     rng = random.Random(20261128)  # noqa: S311 (synthetic data, not secrets)
-    municipal = Site.objects.create(code="municipal", name="Міська рада")
-    school = Site.objects.create(code="school-2", name="Школа №2")
-    coordinator = User.objects.create(username="coordinator", role=Role.COORDINATOR)
-    bread = Commodity.objects.create(code="bread", name="Хліб", unit="бух.")
+    municipal = do_create_site(actor=None, code="municipal", name="Міська рада")
+    school = do_create_site(actor=None, code="school-2", name="Школа №2")
+    coordinator = do_save_user(
+        actor=None, username="coordinator", role=Role.COORDINATOR, password=secrets.token_urlsafe(),
+        sites=Site.objects.none(),
+    )  # fmt: skip
+    bread = do_create_commodity(actor=coordinator, code="bread", name="Хліб", unit="бух.")
     for index in range(households):
         site = municipal if index % 6 else school
         street = rng.choice(STREETS)

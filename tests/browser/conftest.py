@@ -49,7 +49,7 @@ class PageLog:
     requests: list[str] = field(default_factory=list)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        self.console.append(f"{message.type}: {message.text}")
+        self.console.append(f"{message.type}: {message.text} ({message.location['url']})")
 
     def on_error(self, error: Exception) -> None:
         self.errors.append(str(error))

@@ -123,6 +123,7 @@ def test_it_serves_a_card_once_then_refuses_it(
     quantity = town.per_person * household.members
     log_in(page, served_app, "distributor")
     open_desk(page, served_app, town.municipal_session)
+    expect_clean(page_log, served_app)  # the styles and scripts loaded, under the CSP
     expect_ready(page)  # autofocus: the scanner may type at once
     answer = page.locator("#answer .answer")
     expect(answer).not_to_have_attribute("data-answer", re.compile(".*"))
@@ -166,6 +167,7 @@ def test_it_reads_a_code_typed_on_the_ukrainian_layout(
     assert typed != household.code and re.search("[А-ЯІ]", typed), "the code has no letter"
     log_in(page, served_app, "distributor")
     open_desk(page, served_app, town.municipal_session)
+    expect_clean(page_log, served_app)  # the styles and scripts loaded, under the CSP
     expect_ready(page)
     before = stock_left(page)
 

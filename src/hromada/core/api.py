@@ -60,7 +60,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return error(api, request, 401, "unauthorized", _("Log in: send a valid bearer token."))
+        return error(
+            api,
+            request,
+            401,
+            "unauthorized",
+            _("Authentication required: send a valid bearer token."),
+        )
 
 
 router = Router(tags=["auth"])

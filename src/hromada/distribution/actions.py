@@ -87,7 +87,7 @@ class NoStock(CheckinRefused):
 def _malformed_message(reason: str) -> str:
     messages = {
         "empty": _("The card code is empty."),
-        "symbol": _("The card code has a character that no card code has."),
+        "symbol": _("The card code contains a character that is not allowed."),
         "length": _("The card code has the wrong number of characters (12 expected)."),
         "check": _("The card code is mistyped: its check characters do not match."),
     }

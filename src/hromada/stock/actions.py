@@ -136,3 +136,12 @@ def do_record_count(
         fields=["site", "commodity", "counted", "expected", "reason"], site=site,
     )  # fmt: skip
     return count
+
+
+@transaction.atomic
+def do_create_commodity(*, actor: User | None, code: str, name: str, unit: str) -> Commodity:
+    commodity = Commodity.objects.create(code=code, name=name, unit=unit)
+    record_audit(
+        actor=actor, action="stock.create_commodity", obj=commodity, fields=["code", "name", "unit"]
+    )
+    return commodity

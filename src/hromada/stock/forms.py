@@ -19,14 +19,14 @@ class DeliveryForm(SiteCommodityForm):
     quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=10_000_000)
     source = forms.CharField(label=_("source (donor, organisation)"), max_length=200)
     vehicle = forms.CharField(label=_("vehicle"), max_length=100, required=False)
-    departed_at = forms.DateTimeField(label=_("left at"), required=False, widget=DATETIME)
+    departed_at = forms.DateTimeField(label=_("departed at"), required=False, widget=DATETIME)
     arrived_at = forms.DateTimeField(label=_("arrived at"), widget=DATETIME)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         departed, arrived = cleaned.get("departed_at"), cleaned.get("arrived_at")
         if departed and arrived and departed > arrived:
-            self.add_error("departed_at", _("The truck cannot leave after it arrived."))
+            self.add_error("departed_at", _("The departure cannot be later than the arrival."))
         return cleaned
 
 

@@ -34,7 +34,7 @@ class Delivery(DomainModel):
     quantity = models.PositiveIntegerField(_("quantity"))
     source = models.CharField(_("source"), max_length=200)
     vehicle = models.CharField(_("vehicle"), max_length=100, blank=True)
-    departed_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT

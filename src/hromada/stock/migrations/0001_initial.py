@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
                 ('source', models.CharField(max_length=200, verbose_name='source')),
                 ('vehicle', models.CharField(blank=True, max_length=100, verbose_name='vehicle')),
-                ('departed_at', models.DateTimeField(blank=True, null=True, verbose_name='left at')),
+                ('departed_at', models.DateTimeField(blank=True, null=True, verbose_name='departed at')),
                 ('arrived_at', models.DateTimeField(verbose_name='arrived at')),
                 ('commodity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='stock.commodity', verbose_name='commodity')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
