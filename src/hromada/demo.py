@@ -62,6 +62,8 @@ def _patronymic(father: str, sex: str) -> str:
     if stem.endswith("ь"):
         stem = stem[:-1]
         return stem + ("івна" if sex == Sex.FEMALE else "ьович")
+    if stem.endswith("о"):  # Петро: Петрович, Петрівна
+        return stem[:-1] + ("івна" if sex == Sex.FEMALE else "ович")
     if stem.endswith("й"):
         return stem[:-1] + ("ївна" if sex == Sex.FEMALE else "йович")
     return stem + ("івна" if sex == Sex.FEMALE else "ович")

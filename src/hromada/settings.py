@@ -48,6 +48,7 @@ if envbool("HROMADA_LAN", False):
 HROMADA_NODE = envstr("HROMADA_NODE", "site-laptop")
 
 INSTALLED_APPS = [
+    "django.forms",  # lets FORM_RENDERER find Django's own form templates
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "hromada.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "hromada.urls"
+FORM_RENDERER = "hromada.core.forms.FormRenderer"
 WSGI_APPLICATION = "hromada.wsgi.application"
 
 TEMPLATES = [

@@ -30,6 +30,14 @@ class LoginTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Неправильне ім’я користувача або пароль")
 
+    def test_it_speaks_ukrainian_whatever_the_browser_prefers(self) -> None:
+        response = self.client.post(
+            reverse("core:login"),
+            {"username": "dan", "password": "wrong"},
+            headers={"Accept-Language": "en-US,en;q=0.9"},
+        )
+        self.assertContains(response, "Неправильне ім’я користувача або пароль")
+
     def test_it_speaks_english_when_asked(self) -> None:
         self.client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
         response = self.post_login("dan", "wrong")

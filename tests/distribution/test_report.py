@@ -39,6 +39,24 @@ class DayReportTestCase(BaseTestCase):
         )
         self.assertContains(response, '<td class="num">91</td>')
 
+    def test_it_shows_today_at_the_first_site_without_being_asked(self) -> None:
+        do_check_in(actor=self.dan, session=self.session_a, card_code=self.card_a.code)
+        self.login(self.alice)
+        response = self.client.get(reverse("distribution:report"))
+        report = response.context["report"]
+        self.assertEqual(report.day, timezone.localdate())
+        self.assertEqual(report.site, self.site_a)  # sites are ordered by name: Міська < Школа
+        self.assertEqual(report.lines[0].given, 6)
+        self.assertContains(response, f'value="{timezone.localdate().isoformat()}"')
+
+    def test_it_names_a_broken_day(self) -> None:
+        self.login(self.alice)
+        response = self.client.get(
+            reverse("distribution:report"), {"site": str(self.site_a.pk), "day": "2026-02-30"}
+        )
+        self.assertIsNone(response.context["report"])
+        self.assertContains(response, "errorlist")
+
     def test_it_shows_a_site_of_nothing_to_a_distributor(self) -> None:
         self.login(self.dan)
         self.assertEqual(self.client.get(reverse("distribution:report")).status_code, 403)

@@ -53,6 +53,17 @@ class RegisterTestCase(BaseTestCase):
         self.assertContains(page, card.display_code())
         self.assertContains(page, "1949")
 
+    def test_it_ignores_the_rows_a_browser_sends_empty(self) -> None:
+        self.login(self.rita)
+        fields = ("family_name", "given_name", "patronymic", "sex", "birth")
+        blank = {f"members-{row}-{name}": "" for row in (2, 3) for name in fields}
+        response = self.client.post(
+            reverse("people:household_create"), household_form(site=str(self.site_a.pk), **blank)
+        )
+        self.assertEqual(response.status_code, 302)
+        household = Household.objects.exclude(pk=self.household_a.pk).get()
+        self.assertEqual(household.members.count(), 2)
+
     def test_it_names_the_field_and_stores_nothing_when_a_birth_date_is_broken(self) -> None:
         self.login(self.rita)
         response = self.client.post(

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
+from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Site
@@ -47,3 +48,10 @@ class SiteChoiceForm(forms.Form):
         site_field.queryset = sites
         if len(sites) == 1:
             self.initial.setdefault("site", sites[0])
+
+
+class FormRenderer(TemplatesSetting):
+    """Forms render their fields through core/field.html: label capitalised, help and errors
+    beside the field they are about."""
+
+    field_template_name = "core/field.html"

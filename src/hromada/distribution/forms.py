@@ -28,4 +28,7 @@ class CheckinForm(forms.Form):
 
 
 class DayReportForm(SiteChoiceForm):
-    day = forms.DateField(label=_("day"), widget=forms.DateInput(attrs={"type": "date"}))
+    # a browser's date input reads and writes ISO dates, whatever the page's language
+    day = forms.DateField(
+        label=_("day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

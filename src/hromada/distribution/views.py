@@ -134,8 +134,13 @@ def stock_left(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     sites = user.visible_sites()
-    data = request.GET if "site" in request.GET else None
-    form = DayReportForm(data, sites=sites, initial={"day": timezone.localdate()})
+    data = request.GET.copy()
+    first = sites.first()
+    if first is not None:
+        # today at the first site, until the user asks for another
+        data.setdefault("site", str(first.pk))
+    data.setdefault("day", timezone.localdate().isoformat())
+    form = DayReportForm(data, sites=sites)
     result = None
     if form.is_valid():
         result = day_report(site=form.cleaned_data["site"], day=form.cleaned_data["day"])

@@ -50,7 +50,8 @@ class MemberForm(forms.Form):
     family_name = forms.CharField(label=_("family name"), max_length=150)
     given_name = forms.CharField(label=_("given name"), max_length=150)
     patronymic = forms.CharField(label=_("patronymic"), max_length=150, required=False)
-    sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices)
+    # an empty first choice, so that a row left blank in the browser is still blank
+    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices])
     birth = forms.CharField(
         label=_("birth date or year"),
         max_length=10,
