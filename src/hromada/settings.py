@@ -94,6 +94,12 @@ TEMPLATES = [
 ]
 
 
+# FULL by default. NORMAL exists only so that the crash test can show it would see a loss.
+SQLITE_SYNCHRONOUS = envstr("HROMADA_SQLITE_SYNCHRONOUS", "FULL").upper()
+if SQLITE_SYNCHRONOUS not in {"FULL", "NORMAL", "EXTRA"}:
+    raise ValueError("HROMADA_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
+
+
 def _database(url: str) -> dict[str, Any]:
     db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600))
     if db["ENGINE"] == "django.db.backends.sqlite3":

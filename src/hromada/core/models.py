@@ -54,6 +54,9 @@ class User(AbstractUser):
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
+    # `hromada createsuperuser` asks for the role: a user without one could open nothing
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["role"]
+
     def __str__(self) -> str:
         return self.username
 
