@@ -111,7 +111,9 @@ def _database(url: str) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
-                "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL;"
+                f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"
+                "PRAGMA foreign_keys=ON;"
             ),
         }
         db["CONN_MAX_AGE"] = 600
