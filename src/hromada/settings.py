@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hromada.core.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hromada.core.middleware.SecurityHeadersMiddleware",
@@ -117,8 +118,10 @@ def _database(url: str) -> dict[str, Any]:
             ),
         }
         db["CONN_MAX_AGE"] = 600
-        # Tests run on a real file, not an in-memory database, with the same settings.
-        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name("test-hromada.sqlite3"))}
+        # Tests run on a real file, not an in-memory database, with the same settings; one
+        # file per test process, so that two runs on one machine do not share it.
+        test_name = f"test-hromada-{os.getpid()}.sqlite3"
+        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name(test_name))}
     return db
 
 
@@ -156,8 +159,28 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = envint("HROMADA_SESSION_SECONDS", 12 * 3600)
+# A session ends after this long without a request, and in any case this long after login
+# (core.middleware.SessionLimitsMiddleware); a laptop left open at the desk logs itself out.
+HROMADA_SESSION_IDLE_SECONDS = envint("HROMADA_SESSION_IDLE_SECONDS", 30 * 60)
+HROMADA_SESSION_MAX_SECONDS = envint("HROMADA_SESSION_MAX_SECONDS", 12 * 3600)
+SESSION_COOKIE_AGE = HROMADA_SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Behind TLS (HQ, or a site laptop given a certificate): cookies only over HTTPS, and HSTS.
+# A site laptop serving plain HTTP on its Wi-Fi cannot set these; docs/security.md says
+# what that leaves open.
+HROMADA_HTTPS = envbool("HROMADA_HTTPS", False)
+if HROMADA_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = envint("HROMADA_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True  # the directive only; nobody submits a town laptop to the list
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if host != "*"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -5,7 +5,7 @@ from unittest import mock
 
 from django.urls import reverse
 
-from hromada.distribution.actions import do_close_session
+from hromada.distribution.actions import do_check_in, do_close_session
 from hromada.distribution.models import Collection, Refusal
 from hromada.lib import cardcode
 from hromada.people.actions import do_revoke_card
@@ -53,20 +53,22 @@ class DeskTestCase(BaseTestCase):
         self.assertEqual(Refusal.objects.get().reason, "already_collected")
 
     def test_it_serves_the_household_again_the_next_day_in_kyiv(self) -> None:
+        def at(year: int, month: int, day: int, hour: int, minute: int) -> str:
+            # the clock is moved under the action alone: the session middleware keeps its own
+            now = datetime(year, month, day, hour, minute, tzinfo=UTC)
+            with mock.patch("django.utils.timezone.now", return_value=now):
+                outcome = do_check_in(actor=self.dan, session=self.session_a,
+                                      card_code=self.card_a.code)  # fmt: skip
+            return outcome.refusal.reason if outcome.refusal else "ok"
+
         # 21:50 UTC is 23:50 in Kyiv; 22:10 UTC is 00:10 the next day
-        with mock.patch(
-            "django.utils.timezone.now", return_value=datetime(2026, 11, 27, 21, 50, tzinfo=UTC)
-        ):
-            self.assertIn('data-answer="ok"', self.scan(self.card_a.code))
-        with mock.patch(
-            "django.utils.timezone.now", return_value=datetime(2026, 11, 27, 22, 10, tzinfo=UTC)
-        ):
-            self.assertIn('data-answer="ok"', self.scan(self.card_a.code))
-        with mock.patch(
-            "django.utils.timezone.now", return_value=datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
-        ):
-            self.assertIn('data-answer="already_collected"', self.scan(self.card_a.code))
-        self.assertEqual(Collection.objects.count(), 2)
+        self.assertEqual(at(2026, 11, 27, 21, 50), "ok")
+        self.assertEqual(at(2026, 11, 27, 22, 10), "ok")
+        self.assertEqual(at(2026, 11, 28, 21, 0), "already_collected")
+        # summer time: 20:59 UTC is 23:59 in Kyiv, 21:00 UTC is midnight
+        self.assertEqual(at(2026, 7, 1, 20, 59), "ok")
+        self.assertEqual(at(2026, 7, 1, 21, 0), "ok")
+        self.assertEqual(Collection.objects.count(), 4)
 
     def test_it_refuses_an_unknown_card(self) -> None:
         answer = self.scan(cardcode.generate())

@@ -41,3 +41,14 @@ def do_create_site(*, actor: User | None, code: str, name: str) -> Site:
     site = Site.objects.create(code=code, name=name)
     record_audit(actor=actor, action="core.create_site", obj=site, fields=["code", "name"])
     return site
+
+
+@transaction.atomic
+def do_deactivate_user(*, actor: User | None, user: User) -> User:
+    """A volunteer leaves, or a phone is lost: their sessions end at their next request
+    (Django refuses inactive users) and their device tokens stop working now."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user).delete()
+    record_audit(actor=actor, action="core.deactivate_user", obj=user, fields=["is_active"])
+    return user

@@ -81,7 +81,7 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/token", response={200: TokenOut, 401: Error, 429: Error}, auth=None)
+@router.post("/token", response={200: TokenOut, 401: Error, 422: Error, 429: Error}, auth=None)
 def token(request: HttpRequest, credentials: Credentials) -> Status[dict[str, str]]:
     """Exchange a username and password for a bearer token."""
     try:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -43,3 +46,30 @@ class LanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionLimitsMiddleware:
+    """End a logged-in session after a spell of inactivity, and at an absolute limit after
+    login. The last-seen time is written at most once a minute, not on every scan."""
+
+    STARTED = "hromada_started"
+    SEEN = "hromada_seen"
+    SEEN_RESOLUTION = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = int(session.setdefault(self.STARTED, now))
+            seen = int(session.get(self.SEEN, now))
+            idle = now - seen > settings.HROMADA_SESSION_IDLE_SECONDS
+            too_old = now - started > settings.HROMADA_SESSION_MAX_SECONDS
+            if idle or too_old:
+                logout(request)  # flushes the session on the server, not only the cookie
+                return redirect_to_login(request.get_full_path())
+            if now - seen >= self.SEEN_RESOLUTION or self.SEEN not in session:
+                session[self.SEEN] = now
+        return self.get_response(request)

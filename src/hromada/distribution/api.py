@@ -33,7 +33,7 @@ class SessionOut(Schema):
     left: int
 
 
-@router.get("/sessions", response=list[SessionOut])
+@router.get("/sessions", response={200: list[SessionOut], 401: Error, 422: Error})
 def sessions(
     request: HttpRequest, status: Literal["open", "closed"] | None = None
 ) -> list[dict[str, Any]]:
@@ -109,7 +109,7 @@ def _answer(outcome: CheckinOutcome) -> tuple[int, dict[str, Any]]:
 
 @router.post(
     "/checkins",
-    response={201: CheckinOut, 403: Error, 404: Refused, 409: Refused, 422: Refused},
+    response={201: CheckinOut, 401: Error, 403: Error, 404: Refused, 409: Refused, 422: Refused},
 )
 def checkin(request: HttpRequest, payload: CheckinIn) -> Status[Any]:
     """Serve the household whose card was scanned. A request repeated with the same

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from hromada.core.api import Error
 from hromada.core.models import User
 from hromada.people.models import Card, Household
 
@@ -35,7 +36,7 @@ class HouseholdOut(Schema):
         return obj.active_code  # type: ignore[attr-defined, no-any-return]
 
 
-@router.get("/households", response=list[HouseholdOut])
+@router.get("/households", response={200: list[HouseholdOut], 401: Error, 403: Error, 422: Error})
 @paginate(LimitOffsetPagination)
 def households(request: HttpRequest, q: str = "") -> QuerySet[Household]:
     """Households matching a name or card code (without `q`: all), a page at a time."""

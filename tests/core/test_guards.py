@@ -1,0 +1,169 @@
+"""Every URL is guarded.
+
+The walk goes through the whole URL configuration: every view must declare the roles that may
+use it (`core.permissions.role_required` or `public`); a view without a declaration fails the
+test. Then each persona asks for each view, with objects of site A, and gets what its role and
+sites allow: the page, 403 for a role that may not, 404 for an object of another site. A page a
+persona may open never shows site A's records to somebody of site B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from hromada.core.models import Role, Site, User
+from hromada.people.actions import do_create_household, do_issue_card
+from tests.base import BaseTestCase, make_user, member
+
+PUBLIC = {"core:login", "core:logout", "set_language"}
+# URL name -> which object of site A fills its `pk`
+OBJECT_OF = {
+    "people:household": "household",
+    "people:card_issue": "household",
+    "people:card_revoke": "card",
+    "distribution:session_close": "session",
+    "distribution:desk": "session",
+    "distribution:checkin": "session",
+    "distribution:stock_left": "session",
+}
+# Views that change data answer POST only; everything else is read with GET.
+POST_ONLY = {
+    "people:card_issue", "people:card_revoke", "distribution:session_close",
+    "distribution:checkin",
+}  # fmt: skip
+# Views of all sites' data that only roles seeing every site may open.
+ALL_SITES = {"core:audit", "stock:overview", "distribution:report"}
+
+
+def walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("api/"):
+                continue  # the JSON API is walked through its own schema, below
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"every URL has a name: {entry.pattern}"
+            yield f"{namespace}{entry.name}", entry
+
+
+def page_views() -> dict[str, Any]:
+    return {name: pattern.callback for name, pattern in walk(get_resolver().url_patterns)}
+
+
+class GuardTestCase(BaseTestCase):
+    rob: User
+    site_c: Site
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.rob = make_user("rob", Role.REGISTRAR, cls.site_b)
+        other = do_create_household(
+            actor=cls.rob, site=cls.site_b, address="", members=[member(family="Бондар")]
+        )
+        do_issue_card(actor=cls.rob, household=other)
+
+    def test_every_view_declares_who_may_use_it(self) -> None:
+        undeclared = [
+            name for name, view in page_views().items() if not getattr(view, "hromada_roles", None)
+        ]
+        self.assertEqual(undeclared, [])
+        self.assertGreater(len(page_views()), 15)  # the walk found the views
+
+    def test_every_view_with_an_object_is_in_the_table(self) -> None:
+        with_objects = {
+            name for name, pattern in walk(get_resolver().url_patterns)
+            if pattern.pattern.converters
+        }  # fmt: skip
+        self.assertEqual(with_objects, set(OBJECT_OF))
+
+    def url(self, name: str) -> str:
+        kind = OBJECT_OF.get(name)
+        if kind is None:
+            return reverse(name)
+        target = {"household": self.household_a, "card": self.card_a, "session": self.session_a}
+        return reverse(name, kwargs={"pk": target[kind].pk})
+
+    def expected(self, user: User, name: str, roles: tuple[str, ...]) -> set[int]:
+        if "public" in roles:
+            return {200, 302, 405}
+        if user.role not in roles:
+            return {403}
+        sees_site_a = user.sees_all_sites() or self.site_a in user.sites.all()
+        if name in OBJECT_OF and not sees_site_a and not user.has_role("coordinator"):
+            return {404}
+        return {200, 302}
+
+    def test_each_persona_gets_what_its_role_and_sites_allow(self) -> None:
+        personas = [self.alice, self.rita, self.rob, self.dan, self.bea, self.otto]
+        secrets_of_site_a = [str(self.household_a.pk), self.card_a.code, self.card_a.display_code()]
+        for name, view in sorted(page_views().items()):
+            if name in PUBLIC:
+                continue
+            roles = view.hromada_roles
+            for user in personas:
+                self.client.force_login(user)
+                url = self.url(name)
+                if name in POST_ONLY:
+                    response = self.client.post(url, {"card": self.card_a.code})
+                else:
+                    response = self.client.get(url)
+                wanted = self.expected(user, name, roles)
+                self.assertIn(response.status_code, wanted, f"{user.username} {user.role} {name}")
+                seen_by_site_b = not (user.sees_all_sites() or self.site_a in user.sites.all())
+                if response.status_code == 200 and seen_by_site_b:
+                    body = response.content.decode()
+                    for secret in secrets_of_site_a:
+                        self.assertNotIn(secret, body, f"{name} shows site A to {user.username}")
+                self.client.logout()
+
+    def test_anonymous_visitors_are_sent_to_log_in_everywhere(self) -> None:
+        for name, view in page_views().items():
+            if "public" in view.hromada_roles:
+                continue
+            url = self.url(name)
+            response = self.client.post(url) if name in POST_ONLY else self.client.get(url)
+            self.assertEqual(response.status_code, 302, name)
+            self.assertIn(reverse("core:login"), response["Location"], name)
+
+    def test_site_b_lists_and_searches_show_nothing_of_site_a(self) -> None:
+        self.client.force_login(self.rob)
+        for query in ("", "Коваль", self.card_a.code):
+            body = self.client.get(reverse("people:households"), {"q": query}).content.decode()
+            self.assertNotIn(str(self.household_a.pk), body, query)
+        sheet = self.client.get(reverse("people:card_sheet")).content.decode()
+        self.assertNotIn(self.card_a.display_code(), sheet)
+        self.assertIn("Бондар", self.client.get(reverse("people:households")).content.decode())
+
+
+class ApiGuardTestCase(BaseTestCase):
+    """The API's operations, from its own schema: each one needs a token but the token
+    endpoint, and each answers each persona as its role and sites allow."""
+
+    def test_every_operation_but_the_token_needs_a_token(self) -> None:
+        schema = self.client.get("/api/v1/openapi.json").json()
+        operations = [(path, method) for path, item in schema["paths"].items() for method in item]
+        self.assertGreaterEqual(len(operations), 4)
+        for path, method in operations:
+            if path == "/api/v1/auth/token":
+                continue
+            response = getattr(self.client, method)(path.replace("{", "").replace("}", ""))
+            self.assertEqual(response.status_code, 401, f"{method} {path}")
+
+    def test_site_b_sees_nothing_of_site_a_through_the_api(self) -> None:
+        rob = make_user("rob", Role.REGISTRAR, self.site_b)
+        found = self.api(rob).get("/api/v1/people/households", q=self.card_a.code).json()
+        self.assertEqual(found["count"], 0)
+        everything = self.api(rob).get("/api/v1/people/households").json()
+        self.assertNotIn(str(self.household_a.pk), str(everything))
+        sessions = self.api(self.bea).get("/api/v1/distribution/sessions").json()
+        self.assertEqual([s["id"] for s in sessions], [str(self.session_b.pk)])
+        response = self.api(self.bea).post(
+            "/api/v1/distribution/checkins",
+            {"session": str(self.session_a.pk), "card": self.card_a.code},
+        )
+        self.assertEqual(response.status_code, 403)
