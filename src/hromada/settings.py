@@ -104,6 +104,7 @@ if SQLITE_SYNCHRONOUS not in {"FULL", "NORMAL", "EXTRA"}:
 def _database(url: str) -> dict[str, Any]:
     db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600))
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["ENGINE"] = "hromada.core.sqlite"  # Django's, with threads queueing for writes
         # WAL lets the desk read while another desk writes; synchronous=FULL makes a commit
         # the desk saw succeed survive a power cut; IMMEDIATE takes the write lock at BEGIN so
         # two desks never deadlock upgrading a read lock; the busy timeout makes the second

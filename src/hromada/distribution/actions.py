@@ -105,7 +105,8 @@ class CheckinOutcome:
 
 def _check_in(
     *, actor: User, session: DistributionSession, card_code: str, desk: str
-) -> Collection:
+) -> tuple[Collection, int]:
+    """The collection, and the stock left after it."""
     # Read the status inside the transaction: the coordinator may have closed it a moment ago.
     status = DistributionSession.objects.filter(pk=session.pk).values_list("status", flat=True)
     if status.get() != DistributionSession.Status.OPEN:
@@ -129,17 +130,17 @@ def _check_in(
     programme = session.programme
     now = timezone.now()
     period_start = programme.period_start(now)
-    earlier = (
-        Collection.objects.select_related("session__site", "served_by")
-        .filter(household=household, programme=programme, period_start=period_start)
-        .first()
-    )
+    # no joins here: the earlier collection is rare, and its session and desk are read only
+    # to explain the refusal
+    earlier = Collection.objects.filter(
+        household=household, programme=programme, period_start=period_start
+    ).first()
     if earlier is not None:
         raise AlreadyCollected(earlier)
     members = household.members_count()
     quantity = programme.entitlement(members)
     try:
-        movement = post_movement(
+        movement, left = post_movement(
             actor=actor, site=session.site, commodity=programme.commodity,
             kind=MovementKind.ISSUED, quantity=-quantity, at=now,
         )  # fmt: skip
@@ -155,7 +156,7 @@ def _check_in(
         fields=["session", "household", "card", "period_start", "members", "quantity"],
         site=session.site,
     )  # fmt: skip
-    return collection
+    return collection, left
 
 
 def _explain_conflict(
@@ -170,7 +171,9 @@ def _explain_conflict(
     raise RuntimeError("a check-in conflicted and then succeeded")  # pragma: no cover
 
 
-@transaction.atomic
+# No savepoint of its own: a caller's transaction (the API's, with its idempotency record)
+# stands or falls with it, and the savepoint inside is the one a lost race needs.
+@transaction.atomic(savepoint=False)
 def do_check_in(
     *, actor: User, session: DistributionSession, card_code: str, desk: str = ""
 ) -> CheckinOutcome:
@@ -178,12 +181,10 @@ def do_check_in(
     refusal: CheckinRefused
     try:
         with transaction.atomic():
-            collection = _check_in(actor=actor, session=session, card_code=card_code, desk=desk)
-        return CheckinOutcome(
-            collection=collection,
-            refusal=None,
-            left=balance_of(site=session.site, commodity=session.programme.commodity),
-        )
+            collection, left = _check_in(
+                actor=actor, session=session, card_code=card_code, desk=desk
+            )
+        return CheckinOutcome(collection=collection, refusal=None, left=left)
     except CheckinRefused as refused:
         refusal = refused
     except IntegrityError:

@@ -120,16 +120,18 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> Status[Any]:
         message = _("The Idempotency-Key is too long.")
         return Status(422, {"code": "invalid", "message": message})
     session = (
-        DistributionSession.objects.select_related("site", "programme__commodity")
+        DistributionSession.objects.servable_by(user)
+        .select_related("site", "programme__commodity")
         .filter(pk=payload.session)
         .first()
     )
     if session is None:
+        # the second look happens only on this rare path: one query for the common one
+        if DistributionSession.objects.filter(pk=payload.session).exists():
+            message = _("You may not serve at this session.")
+            return Status(403, {"code": "forbidden", "message": message})
         message = _("No such distribution session.")
         return Status(404, {"code": "unknown_session", "message": message})
-    if not DistributionSession.objects.servable_by(user).filter(pk=session.pk).exists():
-        message = _("You may not serve at this session.")
-        return Status(403, {"code": "forbidden", "message": message})
     try:
         with transaction.atomic():
             earlier = replay(user=user, key=key) if key else None

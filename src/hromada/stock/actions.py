@@ -57,8 +57,9 @@ def post_movement(
     delivery: Delivery | None = None,
     reason: str = "",
     at: datetime | None = None,
-) -> StockMovement:
-    """Append a movement and move the balance with it. Callers hold a transaction."""
+) -> tuple[StockMovement, int]:
+    """Append a movement and move the balance with it; returns the movement and the balance
+    after it. Callers hold a transaction."""
     balance = lock_balance(site=site, commodity=commodity)
     if balance.quantity + quantity < 0:
         raise OutOfStock(left=balance.quantity, wanted=-quantity)
@@ -71,7 +72,7 @@ def post_movement(
     movement.save(force_insert=True)
     balance.quantity += quantity
     balance.save(update_fields=["quantity"])
-    return movement
+    return movement, balance.quantity
 
 
 def balance_of(*, site: Site, commodity: Commodity) -> int:
@@ -123,7 +124,7 @@ def do_record_count(
         raise StockError(_("The count differs from the ledger: give a reason."))
     movement = None
     if counted != expected:
-        movement = post_movement(
+        movement, _left = post_movement(
             actor=actor, site=site, commodity=commodity, kind=MovementKind.COUNT_ADJUSTMENT,
             quantity=counted - expected, reason=reason,
         )  # fmt: skip
