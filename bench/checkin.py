@@ -142,15 +142,6 @@ def _waitress(threads: int) -> ServerConfig:
     )  # fmt: skip
 
 
-def _waitress_locked(threads: int) -> ServerConfig:
-    return ServerConfig(
-        f"waitress-t{threads}-lock", "waitress",
-        lambda port: [sys.executable, str(BENCH / "checkin_serve_locked.py"), "--port", str(port),
-                      "--threads", str(threads)],
-        "`hromada serve` with writers queued on a lock (bench/checkin_serve_locked.py)",
-    )  # fmt: skip
-
-
 def _granian(workers: int, threads: int) -> ServerConfig:
     return ServerConfig(
         f"granian-w{workers}-b{threads}", "granian",
@@ -182,7 +173,7 @@ CONFIGS = [
     _cheroot(1),
 ]
 # measured on request (--config NAME), not in the default run
-EXTRA_CONFIGS = [_waitress_locked(8), _waitress_locked(2), _waitress(4), _granian(1, 4)]
+EXTRA_CONFIGS = [_waitress(4), _granian(1, 4)]
 QUICK_CONFIGS = [_waitress(8)]
 
 
