@@ -114,12 +114,21 @@ class GuardTestCase(BaseTestCase):
                     response = self.client.get(url)
                 wanted = self.expected(user, name, roles)
                 self.assertIn(response.status_code, wanted, f"{user.username} {user.role} {name}")
+                self.assert_locked_down(response, name)
                 seen_by_site_b = not (user.sees_all_sites() or self.site_a in user.sites.all())
                 if response.status_code == 200 and seen_by_site_b:
                     body = response.content.decode()
                     for secret in secrets_of_site_a:
                         self.assertNotIn(secret, body, f"{name} shows site A to {user.username}")
                 self.client.logout()
+
+    def assert_locked_down(self, response: Any, name: str) -> None:
+        """Every answer, allowed or refused, carries the headers of docs/security.md."""
+        self.assertIn("default-src 'self'", response["Content-Security-Policy"], name)
+        self.assertIn("frame-ancestors 'none'", response["Content-Security-Policy"], name)
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff", name)
+        self.assertEqual(response["Referrer-Policy"], "same-origin", name)
+        self.assertEqual(response["Cache-Control"], "no-store", name)
 
     def test_anonymous_visitors_are_sent_to_log_in_everywhere(self) -> None:
         for name, view in page_views().items():
@@ -128,7 +137,16 @@ class GuardTestCase(BaseTestCase):
             url = self.url(name)
             response = self.client.post(url) if name in POST_ONLY else self.client.get(url)
             self.assertEqual(response.status_code, 302, name)
+            self.assert_locked_down(response, name)
             self.assertIn(reverse("core:login"), response["Location"], name)
+
+    def test_refusals_are_pages_of_the_app_in_the_users_language(self) -> None:
+        self.client.force_login(self.bea)
+        refused = self.client.get(reverse("people:households"))
+        self.assertContains(refused, "Недостатньо прав", status_code=403)
+        missing = self.client.get(reverse("distribution:desk", args=[self.session_a.pk]))
+        self.assertContains(missing, "Не знайдено", status_code=404)
+        self.assertNotContains(missing, "Міська рада", status_code=404)
 
     def test_site_b_lists_and_searches_show_nothing_of_site_a(self) -> None:
         self.client.force_login(self.rob)
