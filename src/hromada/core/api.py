@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema, Status
+from ninja import Field, NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -73,7 +73,7 @@ router = Router(tags=["auth"])
 
 
 class Credentials(Schema):
-    username: str
+    username: str = Field(pattern=r"^[^\x00]*$")  # PostgreSQL refuses NUL in text
     password: str
 
 
@@ -82,10 +82,10 @@ class TokenOut(Schema):
 
 
 @router.post("/token", response={200: TokenOut, 401: Error, 422: Error, 429: Error}, auth=None)
-def token(request: HttpRequest, credentials: Credentials) -> Status[dict[str, str]]:
+def token(request: HttpRequest, payload: Credentials) -> Status[dict[str, str]]:
     """Exchange a username and password for a bearer token."""
     try:
-        user = authenticate_throttled(request, credentials.username, credentials.password)
+        user = authenticate_throttled(request, payload.username, payload.password)
     except Throttled:
         message = _("Too many failed attempts. Wait a quarter of an hour and try again.")
         return Status(429, {"code": "throttled", "message": message})

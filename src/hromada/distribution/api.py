@@ -69,7 +69,7 @@ def sessions(
 class CheckinIn(Schema):
     session: uuid.UUID
     card: str = Field(max_length=64)
-    desk: str = Field("", max_length=100)
+    desk: str = Field("", max_length=100, pattern=r"^[^\x00]*$")  # no NUL: PostgreSQL refuses it
 
 
 class CheckinOut(Schema):

@@ -107,7 +107,8 @@ def checkin(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     form = CheckinForm(request.POST)
     context = _desk_context(session)
     if not form.is_valid():
-        context["error"] = _("Scan a card or type its code.")
+        empty = not request.POST.get("card", "").strip()
+        context["error"] = _("Scan a card or type its code.") if empty else form.errors["card"][0]
     else:
         outcome = do_check_in(
             actor=user, session=session, card_code=form.cleaned_data["card"], desk=user.username

@@ -6,9 +6,10 @@ from typing import cast
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.params import functions as param_functions
 
 from hromada.core.api import Error
 from hromada.core.models import User
@@ -36,9 +37,19 @@ class HouseholdOut(Schema):
         return obj.active_code  # type: ignore[attr-defined, no-any-return]
 
 
+class Pages(LimitOffsetPagination):
+    class Input(Schema):
+        # bounded, so that no number a client sends overflows the database's integers (a 500)
+        limit: int = Field(100, ge=1, le=2**31 - 1)
+        offset: int = Field(0, ge=0, le=2**31 - 1)
+
+
 @router.get("/households", response={200: list[HouseholdOut], 401: Error, 403: Error, 422: Error})
-@paginate(LimitOffsetPagination)
-def households(request: HttpRequest, q: str = "") -> QuerySet[Household]:
+@paginate(Pages)
+def households(
+    request: HttpRequest,
+    q: str = param_functions.Query("", pattern=r"^[^\x00]*$"),  # PostgreSQL refuses NUL
+) -> QuerySet[Household]:
     """Households matching a name or card code (without `q`: all), a page at a time."""
     user = cast(User, request.user)
     if not user.has_role("coordinator", "registrar"):

@@ -27,7 +27,8 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
 
     def search(self, query: str) -> HouseholdQuerySet:
         """Households whose card code or any member's name matches what was typed."""
-        query = query.strip()
+        # a NUL byte is no part of a name, and PostgreSQL refuses it in a query
+        query = query.replace("\x00", " ").strip()
         if not query:
             return self
         try:
@@ -98,7 +99,8 @@ class Person(DomainModel):
     )
 
     # The name parts folded for search (see lib.names.fold); set by the actions that write names.
-    search_key = models.CharField(max_length=460, blank=True, editable=False)
+    # Text, not a bounded CharField: folding can lengthen a name ("ß" becomes "ss").
+    search_key = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering: ClassVar = ["created_at"]

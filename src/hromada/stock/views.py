@@ -20,7 +20,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     sites = user.visible_sites()
     balances = StockBalance.objects.filter(site__in=sites).select_related("site", "commodity")
-    deliveries = Delivery.objects.filter(site__in=sites).select_related("site", "commodity")[:20]
+    deliveries = (
+        Delivery.objects.filter(site__in=sites)
+        .select_related("site", "commodity")
+        .order_by("-arrived_at", "-created_at")[:20]
+    )
     return render(request, "stock/overview.html", {"balances": balances, "deliveries": deliveries})
 
 

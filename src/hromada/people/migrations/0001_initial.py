@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('sex', models.CharField(choices=[('female', 'female'), ('male', 'male')], max_length=10, verbose_name='sex')),
                 ('birth_date', models.DateField(verbose_name='birth date')),
                 ('birth_precision', models.CharField(choices=[('day', 'full date'), ('year', 'year only')], default='day', max_length=5, verbose_name='birth date precision')),
-                ('search_key', models.CharField(blank=True, editable=False, max_length=460)),
+                ('search_key', models.TextField(blank=True, editable=False)),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='people.household', verbose_name='household')),
             ],
             options={
