@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from hromada.core.models import AuditEvent
 from hromada.lib import cardcode
+from hromada.people.actions import do_create_household, do_issue_card
 from hromada.people.models import BirthPrecision, Card, Household, Person
-from tests.base import BaseTestCase
+from tests.base import BaseTestCase, member
 
 
 def household_form(**overrides: str) -> dict[str, Any]:
@@ -168,6 +169,23 @@ class CardTestCase(BaseTestCase):
         self.assertContains(response, self.card_a.display_code())
         # the card carries no name: a lost card tells its finder nothing about the family
         self.assertNotContains(response, "Коваль")
+
+    def test_it_prints_every_card_ten_to_a_page(self) -> None:
+        for n in range(12):
+            household = do_create_household(
+                actor=self.rita, site=self.site_a, address="", members=[member()] * (n % 3 + 1)
+            )
+            do_issue_card(actor=self.rita, household=household)
+        self.login(self.rita)
+        first = self.client.get(reverse("people:card_sheet"))
+        second = self.client.get(reverse("people:card_sheet"), {"page": "2"})
+        self.assertEqual(len(first.context["sheet"]), 10)
+        self.assertEqual(len(second.context["sheet"]), 3)
+        codes = {item["card"].code for page in (first, second) for item in page.context["sheet"]}
+        self.assertEqual(len(codes), 13)
+        self.assertIn(self.card_a.code, codes)
+        sizes = {item["card"].household_id: item["members"] for item in second.context["sheet"]}
+        self.assertEqual(sizes[self.household_a.pk], 3)
 
     def test_it_answers_404_for_a_malformed_household_id_on_the_sheet(self) -> None:
         self.login(self.rita)
