@@ -27,12 +27,13 @@ OBJECT_OF = {
     "distribution:session_close": "session",
     "distribution:desk": "session",
     "distribution:checkin": "session",
+    "distribution:desk_name": "session",
     "distribution:stock_left": "session",
 }
 # Views that change data answer POST only; everything else is read with GET.
 POST_ONLY = {
     "people:card_issue", "people:card_revoke", "distribution:session_close",
-    "distribution:checkin",
+    "distribution:checkin", "distribution:desk_name",
 }  # fmt: skip
 # Views of all sites' data that only roles seeing every site may open.
 ALL_SITES = {"core:audit", "stock:overview", "distribution:report"}

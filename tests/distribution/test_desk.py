@@ -103,6 +103,23 @@ class DeskTestCase(BaseTestCase):
         self.assertIn('data-answer="session_closed"', answer)
         self.assertEqual(Collection.objects.count(), 0)
 
+    def test_it_names_the_desk_in_the_collection_and_in_the_refusal_at_another(self) -> None:
+        name_url = reverse("distribution:desk_name", args=[self.session_a.pk])
+        response = self.client.post(name_url, {"desk": "Стіл 2"})
+        self.assertRedirects(response, reverse("distribution:desk", args=[self.session_a.pk]))
+        self.assertContains(self.client.get(response["Location"]), "Стіл 2")
+        self.scan(self.card_a.code)
+        self.assertEqual(Collection.objects.get().desk, "Стіл 2")
+        self.login(self.alice)  # another volunteer, another desk, the same card
+        answer = self.scan(self.card_a.code)
+        self.assertIn("desk Стіл 2", answer)
+
+    def test_it_refuses_a_desk_name_too_long_saying_so(self) -> None:
+        name_url = reverse("distribution:desk_name", args=[self.session_a.pk])
+        response = self.client.post(name_url, {"desk": "Х" * 41})
+        self.assertContains(response, "errorlist")
+        self.assertContains(response, '<details class="desk-name" open>')
+
     def test_it_works_without_javascript(self) -> None:
         page = self.scan(self.card_a.code, htmx=False)
         self.assertIn("<html", page)

@@ -23,6 +23,14 @@ class OpenSessionForm(forms.Form):
     site = forms.ModelChoiceField(label=_("site"), queryset=Site.objects.all())
 
 
+class DeskNameForm(forms.Form):
+    desk = forms.CharField(
+        label=_("name of this desk"),
+        max_length=40,
+        help_text=_("as the queue sees it, e.g. “Desk 2”; the desk's answers name it"),
+    )
+
+
 class CheckinForm(forms.Form):
     card = forms.CharField(label=_("card code"), max_length=64)
 

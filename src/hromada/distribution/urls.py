@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<uuid:pk>/close/", views.session_close, name="session_close"),
     path("desk/<uuid:pk>/", views.desk, name="desk"),
     path("desk/<uuid:pk>/checkin/", views.checkin, name="checkin"),
+    path("desk/<uuid:pk>/name/", views.desk_name, name="desk_name"),
     path("desk/<uuid:pk>/left/", views.stock_left, name="stock_left"),
     path("report/", views.report, name="report"),
 ]

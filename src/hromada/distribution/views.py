@@ -18,12 +18,20 @@ from hromada.distribution.actions import (
     do_create_programme,
     do_open_session,
 )
-from hromada.distribution.forms import CheckinForm, DayReportForm, OpenSessionForm, ProgrammeForm
+from hromada.distribution.forms import (
+    CheckinForm,
+    DayReportForm,
+    DeskNameForm,
+    OpenSessionForm,
+    ProgrammeForm,
+)
 from hromada.distribution.models import DistributionSession, Programme
 from hromada.distribution.report import day_report
 from hromada.stock.actions import balance_of
 
 DESK = ("coordinator", "distributor")
+# The name a volunteer gave their desk, kept in their session: "already collected at desk 2"
+DESK_NAME = "hromada_desk"
 
 
 def _get_session_for_user(user: User, pk: uuid.UUID) -> DistributionSession:
@@ -84,11 +92,17 @@ def session_close(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return redirect("distribution:sessions")
 
 
-def _desk_context(session: DistributionSession) -> dict[str, object]:
+def _desk_name(request: HttpRequest) -> str:
+    return str(request.session.get(DESK_NAME) or cast(User, request.user).username)
+
+
+def _desk_context(request: HttpRequest, session: DistributionSession) -> dict[str, object]:
     return {
         "session": session,
         "left": balance_of(site=session.site, commodity=session.programme.commodity),
         "form": CheckinForm(),
+        "desk_name": _desk_name(request),
+        "desk_form": DeskNameForm(initial={"desk": request.session.get(DESK_NAME, "")}),
     }
 
 
@@ -96,7 +110,20 @@ def _desk_context(session: DistributionSession) -> dict[str, object]:
 def desk(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The desk: one input a USB scanner types into, the answer filling the screen."""
     session = _get_session_for_user(cast(User, request.user), pk)
-    return render(request, "distribution/desk.html", _desk_context(session))
+    return render(request, "distribution/desk.html", _desk_context(request, session))
+
+
+@require_POST
+@role_required(*DESK)
+def desk_name(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    session = _get_session_for_user(cast(User, request.user), pk)
+    form = DeskNameForm(request.POST)
+    if not form.is_valid():
+        context = _desk_context(request, session)
+        context["desk_form"] = form
+        return render(request, "distribution/desk.html", context)
+    request.session[DESK_NAME] = form.cleaned_data["desk"].strip()
+    return redirect("distribution:desk", pk=session.pk)
 
 
 @require_POST
@@ -105,13 +132,16 @@ def checkin(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = cast(User, request.user)
     session = _get_session_for_user(user, pk)
     form = CheckinForm(request.POST)
-    context = _desk_context(session)
+    context = _desk_context(request, session)
     if not form.is_valid():
         empty = not request.POST.get("card", "").strip()
         context["error"] = _("Scan a card or type its code.") if empty else form.errors["card"][0]
     else:
         outcome = do_check_in(
-            actor=user, session=session, card_code=form.cleaned_data["card"], desk=user.username
+            actor=user,
+            session=session,
+            card_code=form.cleaned_data["card"],
+            desk=_desk_name(request),
         )
         context["outcome"] = outcome
         context["left"] = outcome.left
@@ -128,7 +158,7 @@ def checkin(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def stock_left(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The stock figure alone, polled by every desk so that all see what the others gave."""
     session = _get_session_for_user(cast(User, request.user), pk)
-    return render(request, "distribution/_left.html", _desk_context(session))
+    return render(request, "distribution/_left.html", _desk_context(request, session))
 
 
 @role_required("coordinator", "auditor")
