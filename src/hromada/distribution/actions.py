@@ -29,7 +29,6 @@ class CheckinRefused(Exception):
     """The desk turns a card away; `message` is for the volunteer, in their language."""
 
     reason: ClassVar[str] = ""
-    http_status: ClassVar[int] = 409
 
     def __init__(self, message: str, *, household: Household | None = None) -> None:
         super().__init__(message)
@@ -43,17 +42,14 @@ class SessionNotOpen(CheckinRefused):
 
 class MalformedCard(CheckinRefused):
     reason = RefusalReason.MALFORMED_CARD
-    http_status = 422
 
 
 class UnknownCard(CheckinRefused):
     reason = RefusalReason.UNKNOWN_CARD
-    http_status = 404
 
 
 class CardRevoked(CheckinRefused):
     reason = RefusalReason.CARD_REVOKED
-    http_status = 409
 
 
 class AlreadyCollected(CheckinRefused):

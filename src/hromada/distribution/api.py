@@ -13,7 +13,7 @@ from hromada.core.api import Error
 from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay
 from hromada.core.models import User
 from hromada.distribution.actions import CheckinOutcome, do_check_in
-from hromada.distribution.models import DistributionSession
+from hromada.distribution.models import DistributionSession, RefusalReason
 from hromada.stock.models import StockBalance
 
 router = Router(tags=["distribution"])
@@ -86,10 +86,17 @@ class Refused(Error):
     left: int | None = None
 
 
+# How each refusal answers over HTTP; the rest are 409 (the request conflicts with the state).
+REFUSAL_STATUS: dict[str, int] = {
+    RefusalReason.UNKNOWN_CARD: 404,
+    RefusalReason.MALFORMED_CARD: 422,
+}
+
+
 def _answer(outcome: CheckinOutcome) -> tuple[int, dict[str, Any]]:
     if outcome.refusal is not None:
         refusal = outcome.refusal
-        return refusal.http_status, {
+        return REFUSAL_STATUS.get(refusal.reason, 409), {
             "code": refusal.reason,
             "message": refusal.message,
             "left": outcome.left,
