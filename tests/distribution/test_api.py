@@ -61,6 +61,12 @@ class HouseholdsApiTestCase(BaseTestCase):
         self.assertEqual(item["members"], 3)
         self.assertEqual(item["card"], self.card_a.code)
 
+    def test_it_counts_every_member_when_a_name_matches_one(self) -> None:
+        for query in ("Ігор", "Коваль Тарас", "Коваль"):
+            body = self.api(self.rita).get("/api/v1/people/households", q=query).json()
+            self.assertEqual(body["count"], 1, query)
+            self.assertEqual(body["items"][0]["members"], 3, query)
+
     def test_it_lists_all_a_page_at_a_time(self) -> None:
         response = self.api(self.alice).get("/api/v1/people/households", limit=1, offset=0)
         self.assertEqual(response.json()["count"], 1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 from django.urls import reverse
 
@@ -53,6 +54,18 @@ class RegisterTestCase(BaseTestCase):
         self.assertContains(page, "Знам&#x27;янська")
         self.assertContains(page, card.display_code())
         self.assertContains(page, "1949")
+
+    def test_it_leaves_no_household_without_its_card_when_the_card_fails(self) -> None:
+        self.login(self.rita)
+        with (
+            mock.patch("hromada.people.actions.do_issue_card", side_effect=RuntimeError),
+            self.assertRaises(RuntimeError),
+        ):
+            self.client.post(
+                reverse("people:household_create"), household_form(site=str(self.site_a.pk))
+            )
+        self.assertEqual(Household.objects.count(), 1)
+        self.assertEqual(Person.objects.count(), 3)
 
     def test_it_ignores_the_rows_a_browser_sends_empty(self) -> None:
         self.login(self.rita)

@@ -58,8 +58,21 @@ def do_create_household(
 
 
 @transaction.atomic
+def do_register_household(
+    *, actor: User | None, site: Site, address: str, members: list[MemberData]
+) -> tuple[Household, Card]:
+    """A household and its first card, in one transaction: never a household left without
+    the card the registrar was told it has."""
+    household = do_create_household(actor=actor, site=site, address=address, members=members)
+    return household, do_issue_card(actor=actor, household=household)
+
+
+@transaction.atomic
 def do_issue_card(*, actor: User | None, household: Household) -> Card:
     """Issue a new card; the household's active card, if any, is revoked (it was lost)."""
+    # The household's row is the lock: two clicks on "issue" queue here instead of both
+    # finding no active card and the second failing on the one-active-card constraint.
+    Household.objects.select_for_update().filter(pk=household.pk).first()
     for old in household.cards.select_for_update().filter(status=Card.Status.ACTIVE):
         _revoke(actor=actor, card=old)
     for _attempt in range(5):

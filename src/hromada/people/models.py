@@ -36,11 +36,13 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         except cardcode.MalformedCode:
             code = ""
         if code:
-            return self.filter(cards__code=code).distinct()
+            return self.filter(pk__in=Card.objects.filter(code=code).values("household"))
+        # every word in some member's name; filtered through a subquery, so that counts
+        # annotated on the result still count all the members, not the matching ones
         matches = Q()
         for word in fold(query).split():
-            matches &= Q(members__search_key__contains=word)
-        return self.filter(matches).distinct()
+            matches &= Q(search_key__contains=word)
+        return self.filter(pk__in=Person.objects.filter(matches).values("household"))
 
 
 class Household(DomainModel):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from hromada.core.models import User
 from hromada.core.permissions import role_required
-from hromada.people.actions import do_create_household, do_issue_card, do_revoke_card
+from hromada.people.actions import do_issue_card, do_register_household, do_revoke_card
 from hromada.people.cards import qr_svg
 from hromada.people.forms import HouseholdForm, MemberFormSet
 from hromada.people.models import Card, Household
@@ -58,13 +58,12 @@ def household_create(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, sites=sites)
     members = MemberFormSet(request.POST or None, prefix="members")
     if request.method == "POST" and form.is_valid() and members.is_valid():
-        household = do_create_household(
+        household, _card = do_register_household(
             actor=user,
             site=form.cleaned_data["site"],
             address=form.cleaned_data["address"],
             members=[f.member() for f in members.forms if f.has_changed()],
         )
-        do_issue_card(actor=user, household=household)
         messages.success(request, _("Household registered and a card issued."))
         return redirect("people:household", pk=household.pk)
     return render(request, "people/household_form.html", {"form": form, "members": members})
