@@ -6,9 +6,10 @@ from unittest import mock
 from django.urls import reverse
 
 from hromada.distribution.actions import do_check_in, do_close_session
-from hromada.distribution.models import Collection, Refusal
+from hromada.distribution.models import Collection, DistributionSession, Refusal
 from hromada.lib import cardcode
 from hromada.people.actions import do_revoke_card
+from hromada.people.models import Card, Household
 from hromada.stock.actions import balance_of, do_record_count
 from tests.base import BaseTestCase
 
@@ -119,6 +120,23 @@ class DeskTestCase(BaseTestCase):
         response = self.client.post(name_url, {"desk": "Х" * 41})
         self.assertContains(response, "errorlist")
         self.assertContains(response, '<details class="desk-name" open>')
+
+    def test_it_refuses_a_household_with_no_members_on_record(self) -> None:
+        # not something the registry lets happen today; the desk must still not crash on it
+        empty = Household.objects.create(site=self.site_a)
+        card = Card.objects.create(household=empty, code=cardcode.generate())
+        answer = self.scan(card.code)
+        self.assertIn('data-answer="no_members"', answer)
+        self.assertEqual(balance_of(site=self.site_a, commodity=self.bread), 100)
+
+    def test_it_refuses_to_open_a_programme_twice_at_one_site(self) -> None:
+        self.login(self.alice)
+        response = self.client.post(
+            reverse("distribution:session_open"),
+            {"programme": str(self.programme.pk), "site": str(self.site_a.pk)},
+        )
+        self.assertContains(response, "already open at Міська рада")
+        self.assertEqual(DistributionSession.objects.open().filter(site=self.site_a).count(), 1)
 
     def test_it_works_without_javascript(self) -> None:
         page = self.scan(self.card_a.code, htmx=False)

@@ -25,6 +25,12 @@ from hromada.stock.actions import OutOfStock, balance_of, post_movement
 from hromada.stock.models import Commodity, MovementKind
 
 
+class SessionAlreadyOpen(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class CheckinRefused(Exception):
     """The desk turns a card away; `message` is for the volunteer, in their language."""
 
@@ -50,6 +56,10 @@ class UnknownCard(CheckinRefused):
 
 class CardRevoked(CheckinRefused):
     reason = RefusalReason.CARD_REVOKED
+
+
+class EmptyHousehold(CheckinRefused):
+    reason = RefusalReason.NO_MEMBERS
 
 
 class AlreadyCollected(CheckinRefused):
@@ -134,6 +144,11 @@ def _check_in(
     if earlier is not None:
         raise AlreadyCollected(earlier)
     members = household.members_count()
+    if members == 0:
+        raise EmptyHousehold(
+            _("This household has no members on record. Send it to the registrar."),
+            household=household,
+        )
     quantity = programme.entitlement(members)
     try:
         movement, left = post_movement(
@@ -218,6 +233,13 @@ def do_create_programme(
 
 @transaction.atomic
 def do_open_session(*, actor: User, programme: Programme, site: Site) -> DistributionSession:
+    """Open a programme at a site; refused while it is already open there (the database
+    refuses it too, for two coordinators at once)."""
+    if DistributionSession.objects.open().filter(programme=programme, site=site).exists():
+        raise SessionAlreadyOpen(
+            _("%(programme)s is already open at %(site)s.")
+            % {"programme": programme.name, "site": site.name}
+        )
     session = DistributionSession.objects.create(programme=programme, site=site, opened_by=actor)
     record_audit(
         actor=actor, action="distribution.open_session", obj=session,

@@ -44,6 +44,7 @@ def sessions(
     )
     if status:
         found = found.filter(status=status)
+    found = found[:500]  # newest first; a site opens one a day
     balances = {
         (b.site_id, b.commodity_id): b.quantity
         for b in StockBalance.objects.filter(site__in={s.site_id for s in found})
@@ -62,7 +63,7 @@ def sessions(
             "opened_at": s.opened_at,
             "left": balances.get((s.site_id, s.programme.commodity_id), 0),
         }
-        for s in found[:500]
+        for s in found
     ]
 
 

@@ -85,6 +85,14 @@ class DistributionSession(DomainModel):
 
     class Meta:
         ordering: ClassVar = ["-opened_at"]
+        constraints: ClassVar = [
+            # a second "open" of the same programme at the same site would split its desks
+            models.UniqueConstraint(
+                fields=["programme", "site"],
+                condition=models.Q(status="open"),
+                name="session_one_open_per_programme_site",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme} @ {self.site}"
@@ -134,6 +142,7 @@ class RefusalReason(models.TextChoices):
     CARD_REVOKED = "card_revoked", _("card revoked")
     OUT_OF_STOCK = "out_of_stock", _("out of stock")
     SESSION_CLOSED = "session_closed", _("session not open")
+    NO_MEMBERS = "no_members", _("no members on record")
 
 
 class Refusal(DomainModel):

@@ -24,6 +24,7 @@ class CommodityLine:
     left: int = 0
     counted: int | None = None
     difference: int | None = None
+    count: StockCount | None = None
 
 
 @dataclass
@@ -59,12 +60,14 @@ def day_report(*, site: Site, day: date) -> DayReport:
         line.people = int(served["people"] or 0)
         count = (
             StockCount.objects.filter(site=site, commodity=commodity, at__gte=start, at__lt=end)
+            .select_related("actor")
             .order_by("-at")
             .first()
         )
         if count is not None:
             line.counted = count.counted
             line.difference = count.difference
+            line.count = count
         report.lines.append(line)
     by_reason = (
         Refusal.objects.filter(session__site=site, at__gte=start, at__lt=end)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from hromada.core.models import User
 from hromada.core.permissions import role_required
 from hromada.distribution.actions import (
+    SessionAlreadyOpen,
     do_check_in,
     do_close_session,
     do_create_programme,
@@ -72,13 +73,17 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 def session_open(request: HttpRequest) -> HttpResponse:
     form = OpenSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session = do_open_session(
-            actor=cast(User, request.user),
-            programme=form.cleaned_data["programme"],
-            site=form.cleaned_data["site"],
-        )
-        messages.success(request, _("Session opened."))
-        return redirect("distribution:desk", pk=session.pk)
+        try:
+            session = do_open_session(
+                actor=cast(User, request.user),
+                programme=form.cleaned_data["programme"],
+                site=form.cleaned_data["site"],
+            )
+        except SessionAlreadyOpen as already:
+            form.add_error(None, already.message)
+        else:
+            messages.success(request, _("Session opened."))
+            return redirect("distribution:desk", pk=session.pk)
     return render(request, "distribution/session_open.html", {"form": form})
 
 
