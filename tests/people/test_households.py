@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 from unittest import mock
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hromada.core.models import AuditEvent
@@ -127,6 +129,24 @@ class FindTestCase(BaseTestCase):
         self.assertContains(response, reverse("people:household", args=[self.household_a.pk]))
         response = self.client.get(reverse("people:households"), {"q": "Бондар"})
         self.assertNotContains(response, reverse("people:household", args=[self.household_a.pk]))
+
+    def test_it_lists_a_page_in_the_same_few_queries_however_many_rows(self) -> None:
+        self.login(self.rita)
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                page = self.client.get(reverse("people:households"))
+            self.assertContains(page, self.card_a.display_code())
+            return len(captured)
+
+        queries()  # the session's first request writes its timestamps; not part of the listing
+        one = queries()
+        for _ in range(10):
+            household = do_create_household(
+                actor=self.rita, site=self.site_a, address="", members=[member(), member()]
+            )
+            do_issue_card(actor=self.rita, household=household)
+        self.assertEqual(queries(), one)
 
     def test_it_finds_a_household_by_card_code_as_printed(self) -> None:
         self.login(self.rita)

@@ -25,6 +25,14 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
             return self.filter(site__in=user.sites.all())
         return self.none()
 
+    def for_listing(self) -> HouseholdQuerySet:
+        """With the members and the active card of each household fetched in two queries for
+        the whole page, not three per row."""
+        active = Card.objects.filter(status=Card.Status.ACTIVE)
+        return self.select_related("site").prefetch_related(
+            "members", models.Prefetch("cards", queryset=active, to_attr="active_cards")
+        )
+
     def search(self, query: str) -> HouseholdQuerySet:
         """Households whose card code or any member's name matches what was typed."""
         # a NUL byte is no part of a name, and PostgreSQL refuses it in a query
@@ -61,8 +69,9 @@ class Household(DomainModel):
         ordering: ClassVar = ["-created_at"]
 
     def __str__(self) -> str:
-        head = self.members.order_by("created_at").first()
-        return str(head) if head else str(_("household without members"))
+        # all(), not first(): a listing that prefetched the members asks the database nothing
+        members = list(self.members.all())
+        return str(members[0]) if members else str(_("household without members"))
 
     def members_count(self) -> int:
         return self.members.count()

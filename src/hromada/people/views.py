@@ -41,12 +41,7 @@ def _get_card_for_user(user: User, pk: uuid.UUID) -> Card:
 def household_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     query = request.GET.get("q", "")
-    households = (
-        Household.objects.visible_to(user)
-        .search(query)
-        .select_related("site")
-        .order_by("-created_at")
-    )
+    households = Household.objects.visible_to(user).search(query).for_listing()
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     return render(request, "people/household_list.html", {"page": page, "q": query})
 
@@ -122,4 +117,6 @@ def card_sheet(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     sheet = [{"card": card, "qr": qr_svg(card), "members": card.n_members} for card in page]
-    return render(request, "people/card_sheet.html", {"sheet": sheet, "page": page})
+    return render(
+        request, "people/card_sheet.html", {"sheet": sheet, "page": page, "households": ids}
+    )
