@@ -196,3 +196,27 @@ def test_it_hides_the_desk_of_another_site(
     assert other.status == 404
     expect(page.locator("#scan")).to_have_count(0)
     assert page_log.foreign_requests(served_app.url) == []
+
+
+def test_it_keeps_up_with_scans_faster_than_its_answers(
+    page: Page, page_log: PageLog, served_app: ServedApp, town: DemoTown
+) -> None:
+    first, second = town.households[2], town.households[3]
+    log_in(page, served_app, "distributor")
+    open_desk(page, served_app, town.municipal_session)
+    before = stock_left(page)
+
+    scan(page, first.code)
+    scan(page, second.code)  # the scanner does not wait for the first answer
+
+    answer = page.locator("#answer .answer")
+    expect(answer).to_have_attribute("data-answer", "ok")
+    expect(answer.locator(".card-tail")).to_contain_text(second.code[-4:])
+    given = town.per_person * (first.members + second.members)
+    expect(page.locator("#left strong")).to_have_text(re.compile(r"\d"))
+    page.wait_for_function(
+        "n => Number(document.querySelector('#left strong').textContent.replace(/\\D/g, '')) === n",
+        arg=before - given,
+    )
+    expect_ready(page)
+    expect_clean(page_log, served_app)

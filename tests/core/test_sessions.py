@@ -42,6 +42,31 @@ class SessionLimitsTestCase(BaseTestCase):
             self.assertEqual(self.home_after(minutes * 60), 200, minutes)
         self.assertEqual(self.home_after(26 * 60), 302)
 
+    @override_settings(HROMADA_SESSION_IDLE_SECONDS=600, HROMADA_SESSION_MAX_SECONDS=3600)
+    def test_it_sends_an_idle_desk_to_log_in_and_back_to_the_desk(self) -> None:
+        self.log_in()
+        desk = reverse("distribution:desk", args=[self.session_a.pk])
+        checkin = reverse("distribution:checkin", args=[self.session_a.pk])
+        self.client.get(desk)
+        headers = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{desk}"}
+        with mock.patch("time.time", return_value=time.time() + 700):
+            response = self.client.post(checkin, {"card": self.card_a.code}, headers=headers)
+        # htmx goes to the login page, which comes back to the desk, not to the POST's URL
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["HX-Redirect"], f"{reverse('core:login')}?next={desk}")
+        self.assertEqual(response.content, b"")
+
+    @override_settings(HROMADA_SESSION_IDLE_SECONDS=600, HROMADA_SESSION_MAX_SECONDS=3600)
+    def test_it_does_not_count_the_desks_own_polling_as_a_volunteer_at_it(self) -> None:
+        self.log_in()
+        poll = reverse("distribution:stock_left", args=[self.session_a.pk])
+        self.assertEqual(self.home_after(0), 200)
+        for minutes in (3, 6, 9):
+            with mock.patch("time.time", return_value=time.time() + minutes * 60):
+                response = self.client.get(poll, headers={"X-Hromada-Poll": "1"})
+            self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.home_after(11 * 60), 302)
+
     def test_it_deletes_the_session_on_the_server_at_logout(self) -> None:
         self.log_in()
         self.client.get(reverse("core:home"))

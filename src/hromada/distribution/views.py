@@ -150,6 +150,8 @@ def checkin(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         )
         context["outcome"] = outcome
         context["left"] = outcome.left
+        # the end of the code scanned, so that an answer is never taken for the previous card's
+        context["card_tail"] = form.cleaned_data["card"].strip()[-4:].upper()
     # htmx swaps in the answer alone; without JavaScript the whole desk comes back.
     template = (
         "distribution/_answer.html"
