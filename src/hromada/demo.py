@@ -98,7 +98,10 @@ def _household(rng: random.Random) -> list[MemberData]:
 
 
 def _this_morning(hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(timezone.localdate(), time(hour, minute), tzinfo=KYIV)
+    """That time today in Kyiv, or now if the demo is loaded before it."""
+    return min(
+        datetime.combine(timezone.localdate(), time(hour, minute), tzinfo=KYIV), timezone.now()
+    )
 
 
 def _set_passwords(password: str) -> None:

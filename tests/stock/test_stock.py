@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from hromada.core.models import AuditEvent
 from hromada.stock.actions import balance_of
@@ -53,6 +55,27 @@ class DeliveryTestCase(BaseTestCase):
             self.assertEqual(response.status_code, 200, bad)
             self.assertContains(response, "errorlist")
         self.assertEqual(Delivery.objects.count(), 2)
+
+    def test_it_refuses_an_arrival_in_the_future(self) -> None:
+        self.login(self.alice)
+        tomorrow = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        response = self.client.post(
+            reverse("stock:delivery_create"), self.form(arrived_at=tomorrow, departed_at="")
+        )
+        self.assertContains(response, "errorlist")
+        self.assertEqual(Delivery.objects.count(), 2)
+
+    def test_it_books_a_late_entry_today_not_on_a_day_already_reported(self) -> None:
+        self.login(self.alice)
+        last_week = (timezone.localtime() - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+        self.client.post(
+            reverse("stock:delivery_create"), self.form(arrived_at=last_week, departed_at="")
+        )
+        delivery = Delivery.objects.get(quantity=10_000)
+        self.assertEqual(timezone.localtime(delivery.arrived_at).strftime("%Y-%m-%dT%H:%M"),
+                         last_week)  # fmt: skip
+        movement = StockMovement.objects.get(delivery=delivery)
+        self.assertEqual(timezone.localdate(movement.at), timezone.localdate())
 
     def test_it_lets_only_the_coordinator_record_deliveries(self) -> None:
         for user in (self.dan, self.rita, self.otto):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hromada.core.audit import record_audit
@@ -17,6 +18,9 @@ from hromada.stock.models import (
     StockCount,
     StockMovement,
 )
+
+# clocks of phones and laptops differ by a few minutes
+ARRIVAL_SLACK = timedelta(minutes=10)
 
 
 class StockError(Exception):
@@ -94,13 +98,17 @@ def do_record_delivery(
 ) -> Delivery:
     if quantity <= 0:
         raise StockError(_("A delivery brings at least one unit."))
+    if arrived_at > timezone.now() + ARRIVAL_SLACK:
+        raise StockError(_("The arrival time is in the future."))
     delivery = Delivery.objects.create(
         site=site, commodity=commodity, quantity=quantity, source=source, vehicle=vehicle,
         departed_at=departed_at, arrived_at=arrived_at, recorded_by=actor,
     )  # fmt: skip
+    # The ledger counts the loaves from when they are recorded, not from the arrival typed in:
+    # a late entry must not change a day whose report may already be printed.
     post_movement(
         actor=actor, site=site, commodity=commodity, kind=MovementKind.RECEIVED,
-        quantity=quantity, delivery=delivery, at=arrived_at,
+        quantity=quantity, delivery=delivery,
     )  # fmt: skip
     record_audit(
         actor=actor, action="stock.record_delivery", obj=delivery,

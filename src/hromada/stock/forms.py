@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.forms import SiteChoiceForm
+from hromada.stock.actions import ARRIVAL_SLACK
 from hromada.stock.models import Commodity
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -27,6 +29,8 @@ class DeliveryForm(SiteCommodityForm):
         departed, arrived = cleaned.get("departed_at"), cleaned.get("arrived_at")
         if departed and arrived and departed > arrived:
             self.add_error("departed_at", _("The departure cannot be later than the arrival."))
+        if arrived and arrived > timezone.now() + ARRIVAL_SLACK:
+            self.add_error("arrived_at", _("The arrival time is in the future."))
         return cleaned
 
 
