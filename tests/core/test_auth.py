@@ -52,6 +52,24 @@ class LoginTestCase(BaseTestCase):
         self.assertNotIn("_auth_user_id", self.client.session)
         self.assertEqual(LoginFailure.objects.count(), 3)
 
+    @override_settings(HROMADA_LOGIN_MAX_FAILURES=3)
+    def test_it_does_not_let_failures_from_one_address_lock_the_user_out_elsewhere(self) -> None:
+        for _ in range(5):
+            self.client.post(
+                reverse("core:login"), {"username": "dan", "password": "x"}, REMOTE_ADDR="10.9.9.9"
+            )
+        self.assertEqual(self.post_login("dan", PASSWORD).status_code, 302)
+
+    @override_settings(HROMADA_LOGIN_MAX_FAILURES=2)
+    def test_it_stops_a_username_guessed_from_many_addresses(self) -> None:
+        for n in range(20):
+            self.client.post(
+                reverse("core:login"),
+                {"username": "dan", "password": "x"},
+                REMOTE_ADDR=f"10.0.0.{n}",
+            )
+        self.assertEqual(self.post_login("dan", PASSWORD).status_code, 200)
+
     def test_it_does_not_keep_the_username_of_a_failed_login(self) -> None:
         self.post_login("dan", "wrong")
         failure = LoginFailure.objects.get()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hromada.core.models import AuditEvent, User
+from hromada.core.models import AuditEvent, IdempotencyRecord, User
 from hromada.distribution.models import Collection
 from hromada.lib import cardcode
 from hromada.people.actions import do_revoke_card
@@ -186,6 +186,12 @@ class CheckinApiTestCase(BaseTestCase):
         self.assertEqual(balance_of(site=self.site_a, commodity=self.bread), 94)
         other_key = self.checkin(self.card_a.code, key="scan-2")
         self.assertEqual(other_key.status_code, 409)
+
+    def test_it_keeps_a_key_to_the_operation_it_was_sent_to(self) -> None:
+        first = self.checkin(self.card_a.code, key="k")
+        self.assertEqual(first.status_code, 201)
+        record = IdempotencyRecord.objects.get()
+        self.assertEqual(record.key, "POST /api/v1/distribution/checkins k")
 
     def test_it_replays_a_refusal_too(self) -> None:
         unknown = cardcode.generate()

@@ -487,7 +487,13 @@ class Soak:
 
         collections = {row[0]: row for row in facts["collections"]}
         by_card = Counter(row[1] for row in facts["collections"])
-        records = {(user, key): (status, body) for user, key, status, body in facts["records"]}
+        # the app stores each key scoped to its operation, as core.idempotency.scoped does
+        # (not imported: this module runs without Django set up)
+        scope = f"POST {CHECKINS} "
+        records = {
+            (user, key.removeprefix(scope)): (status, body)
+            for user, key, status, body in facts["records"]
+        }
         sent = {(a.user, a.key) for a in attempts}
 
         for attempt in attempts:

@@ -9,6 +9,12 @@ from hromada.core.models import IdempotencyRecord, User
 MAX_KEY_LENGTH = 200
 
 
+def scoped(*, method: str, path: str, key: str) -> str:
+    """A key belongs to the operation it was sent to: the same key sent to another endpoint
+    is another request, not a retry of this one."""
+    return f"{method} {path} {key}"
+
+
 def replay(*, user: User, key: str) -> tuple[int, Any] | None:
     found = IdempotencyRecord.objects.filter(user=user, key=key).first()
     return found.answer() if found else None

@@ -139,7 +139,8 @@ class IdempotencyRecord(models.Model):
     """The first answer to a write request that carried an Idempotency-Key; a retry gets it back."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    key = models.CharField(max_length=200)
+    # "METHOD /path key" (core.idempotency.scoped): the client's key, at most 200 characters
+    key = models.CharField(max_length=400)
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -10,6 +11,10 @@ def load_or_create_secret_key(path: Path) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    path.touch(mode=0o600)
-    path.write_text(key)
+    # written beside it and renamed into place: a power cut leaves the old file or the new,
+    # never an empty key
+    draft = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    draft.touch(mode=0o600)
+    draft.write_text(key)
+    os.replace(draft, path)
     return key

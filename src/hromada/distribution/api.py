@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from hromada.core.api import Error
-from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay
+from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
 from hromada.core.models import User
 from hromada.distribution.actions import CheckinOutcome, do_check_in
 from hromada.distribution.models import DistributionSession, RefusalReason
@@ -123,8 +123,9 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> Status[Any]:
     """Serve the household whose card was scanned. A request repeated with the same
     `Idempotency-Key` header gets the first answer back and changes nothing."""
     user = cast(User, request.user)
-    key = request.headers.get("Idempotency-Key", "")
-    if len(key) > MAX_KEY_LENGTH:
+    raw_key = request.headers.get("Idempotency-Key", "")
+    key = scoped(method="POST", path=request.path, key=raw_key) if raw_key else ""
+    if len(raw_key) > MAX_KEY_LENGTH:
         message = _("The Idempotency-Key is too long.")
         return Status(422, {"code": "invalid", "message": message})
     session = (

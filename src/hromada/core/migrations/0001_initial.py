@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
             name='IdempotencyRecord',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
+                ('key', models.CharField(max_length=400)),
                 ('status', models.PositiveSmallIntegerField()),
                 ('body', models.JSONField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
