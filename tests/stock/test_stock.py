@@ -102,6 +102,11 @@ class CountTestCase(BaseTestCase):
         self.assertEqual(count.movement.reason, "three loaves crushed")
         self.assertEqual(balance_of(site=self.site_a, commodity=self.bread), 97)
 
+    def test_it_shows_what_the_ledger_says_beside_the_form(self) -> None:
+        self.login(self.alice)
+        page = self.client.get(reverse("stock:count_create"))
+        self.assertContains(page, '<td class="num">100 бух.</td>', count=2)
+
     def test_it_asks_for_a_reason_when_the_count_differs(self) -> None:
         response = self.count("90")
         self.assertContains(response, "errorlist")

@@ -73,4 +73,8 @@ def count_create(request: HttpRequest) -> HttpResponse:
                 % {"counted": count.counted, "difference": count.difference},
             )
             return redirect("stock:overview")
-    return render(request, "stock/count_form.html", {"form": form})
+    # what the ledger says now, beside the form: the difference the count will book
+    balances = StockBalance.objects.filter(site__in=user.visible_sites()).select_related(
+        "site", "commodity"
+    )
+    return render(request, "stock/count_form.html", {"form": form, "balances": balances})
