@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from hromada.core.models import AuditEvent, IdempotencyRecord, User
+from django.utils import timezone
+
+from hromada.core.models import ApiToken, AuditEvent, IdempotencyRecord, User
 from hromada.distribution.models import Collection
 from hromada.lib import cardcode
 from hromada.people.actions import do_revoke_card
@@ -35,6 +38,29 @@ class TokenTestCase(BaseTestCase):
     def test_it_answers_401_to_the_token_of_a_deactivated_user(self) -> None:
         dan = self.api(self.dan)
         self.dan.is_active = False
+        self.dan.save()
+        self.assertEqual(dan.get("/api/v1/distribution/sessions").status_code, 401)
+
+    def test_it_ends_a_token_unused_for_a_day_or_issued_a_month_ago(self) -> None:
+        dan = self.api(self.dan)
+        self.assertEqual(dan.get("/api/v1/distribution/sessions").status_code, 200)
+        ApiToken.objects.update(last_used_at=timezone.now() - timedelta(hours=25))
+        self.assertEqual(dan.get("/api/v1/distribution/sessions").status_code, 401)
+        self.assertFalse(ApiToken.objects.exists())
+        dan = self.api(self.dan)
+        ApiToken.objects.update(created_at=timezone.now() - timedelta(days=31))
+        self.assertEqual(dan.get("/api/v1/distribution/sessions").status_code, 401)
+
+    def test_it_keeps_a_token_in_use_alive(self) -> None:
+        dan = self.api(self.dan)
+        ApiToken.objects.update(last_used_at=timezone.now() - timedelta(hours=23))
+        self.assertEqual(dan.get("/api/v1/distribution/sessions").status_code, 200)
+        token = ApiToken.objects.get()
+        self.assertLess(timezone.now() - token.last_used_at, timedelta(minutes=1))
+
+    def test_it_ends_the_tokens_of_a_user_whose_password_changed(self) -> None:
+        dan = self.api(self.dan)
+        self.dan.set_password("a new password after a phone was lost")
         self.dan.save()
         self.assertEqual(dan.get("/api/v1/distribution/sessions").status_code, 401)
 

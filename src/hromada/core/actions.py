@@ -13,7 +13,9 @@ from hromada.core.models import ApiToken, Site, User, hash_token
 def do_issue_token(*, actor: User) -> str:
     """A new bearer token for the actor's device; the raw token is returned once, never stored."""
     raw = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, key_hash=hash_token(raw))
+    token = ApiToken.objects.create(
+        user=actor, key_hash=hash_token(raw), password_digest=actor.get_session_auth_hash()
+    )
     record_audit(actor=actor, action="core.issue_token", obj=token, fields=["user"])
     return raw
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -20,11 +22,21 @@ class Error(Schema):
     message: str
 
 
+TOKEN_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         found = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
-        if found is None or not found.user.is_active:
+        if found is None:
             return None
+        now = timezone.now()
+        if not found.is_valid_at(now):
+            found.delete()  # an expired token is gone, not merely refused
+            return None
+        if now - found.last_used_at > TOKEN_SEEN_RESOLUTION:
+            # written at most once a minute, not on every scan
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user
 

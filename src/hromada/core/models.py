@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 
@@ -111,9 +113,24 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    # The user's password hash, digested, when the token was issued (Django's session auth
+    # hash): a new password ends every token issued before it, as it ends sessions.
+    password_digest = models.CharField(max_length=128)
 
     def __str__(self) -> str:
         return f"token of {self.user}"
+
+    def is_valid_at(self, now: datetime) -> bool:
+        """Alive: its user active, their password unchanged since, used lately, not too old."""
+        idle = timedelta(seconds=settings.HROMADA_TOKEN_IDLE_SECONDS)
+        oldest = timedelta(seconds=settings.HROMADA_TOKEN_MAX_SECONDS)
+        return (
+            self.user.is_active
+            and constant_time_compare(self.password_digest, self.user.get_session_auth_hash())
+            and now - self.last_used_at <= idle
+            and now - self.created_at <= oldest
+        )
 
 
 class LoginFailure(models.Model):
