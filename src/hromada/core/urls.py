@@ -10,4 +10,6 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("audit/", views.audit_log, name="audit"),
+    path("users/", views.users, name="users"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
 ]
