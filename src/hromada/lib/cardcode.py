@@ -78,14 +78,6 @@ def normalise(raw: str) -> str:
     return code
 
 
-def looks_like_code(raw: str) -> bool:
-    try:
-        normalise(raw)
-    except MalformedCode:
-        return False
-    return True
-
-
 def display(code: str) -> str:
     """``XXXX-XXXX-XXXX``, as printed under the QR code."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

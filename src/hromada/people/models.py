@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
@@ -126,12 +125,6 @@ class Person(DomainModel):
         if self.birth_precision == BirthPrecision.YEAR:
             return str(self.birth_date.year)
         return self.birth_date.isoformat()
-
-    def age_on(self, day: date) -> int:
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
 
 
 class Card(DomainModel):
