@@ -1,0 +1,930 @@
+"""The matching engine: is this the same person, and who answers this search?
+
+One scoring model serves the web search, the check shown while registering, the coordinator's
+duplicate queue and the batch benchmark. It adds evidence for and against, field by field, in
+the manner of Fellegi and Sunter (agreement earns points, disagreement costs points, a missing
+value is neutral), and turns the sum into a score between 0 and 1. Every piece of evidence
+carries a reason code, so the UI can say what matched and what differs, and a coordinator
+decides: the engine never merges anyone by itself.
+
+Names are compared on their keys (`names.name_key`), so Людмила and Lyudmila agree as
+"given_name_spelling"; a typo is a small edit distance between keys.
+
+Candidates come from blocking keys (`index_keys`): a record is stored under a handful of short
+keys, and only records sharing a key are compared. Keys combine a family-name key, a given-name
+key and a birth year so that one typo in one name, names swapped between fields, and a missing
+birth date each leave at least one key intact (see `index_keys`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import multiprocessing
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import permutations
+from typing import Final
+
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+
+from hromada.lib.names import is_known_name, is_known_spelling, key_forms, name_key
+
+# What matched.
+FAMILY_NAME: Final = "family_name"
+FAMILY_NAME_SPELLING: Final = "family_name_spelling"
+FAMILY_NAME_TYPO: Final = "family_name_typo"
+GIVEN_NAME: Final = "given_name"
+GIVEN_NAME_SPELLING: Final = "given_name_spelling"
+GIVEN_NAME_TYPO: Final = "given_name_typo"
+PATRONYMIC: Final = "patronymic"
+PATRONYMIC_SPELLING: Final = "patronymic_spelling"
+PATRONYMIC_TYPO: Final = "patronymic_typo"
+NAMES_SWAPPED: Final = "names_swapped"
+BIRTH_DATE: Final = "birth_date"
+BIRTH_YEAR: Final = "birth_year"
+PHONE: Final = "phone"
+DOCUMENT: Final = "document"
+# What differs.
+FAMILY_NAME_DIFFERS: Final = "family_name_differs"
+GIVEN_NAME_DIFFERS: Final = "given_name_differs"
+PATRONYMIC_DIFFERS: Final = "patronymic_differs"
+BIRTH_DATE_DIFFERS: Final = "birth_date_differs"
+BIRTH_YEAR_DIFFERS: Final = "birth_year_differs"
+SEX_DIFFERS: Final = "sex_differs"
+PHONE_DIFFERS: Final = "phone_differs"
+DOCUMENT_DIFFERS: Final = "document_differs"
+# Two members of one household: a shared surname is expected, not evidence.
+SAME_HOUSEHOLD: Final = "same_household"
+
+MATCH_REASONS: Final = frozenset(
+    {
+        FAMILY_NAME, FAMILY_NAME_SPELLING, FAMILY_NAME_TYPO, GIVEN_NAME, GIVEN_NAME_SPELLING,
+        GIVEN_NAME_TYPO, PATRONYMIC, PATRONYMIC_SPELLING, PATRONYMIC_TYPO, NAMES_SWAPPED,
+        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT,
+    }
+)  # fmt: skip
+DIFFER_REASONS: Final = frozenset(
+    {
+        FAMILY_NAME_DIFFERS, GIVEN_NAME_DIFFERS, PATRONYMIC_DIFFERS, BIRTH_DATE_DIFFERS,
+        BIRTH_YEAR_DIFFERS, SEX_DIFFERS, PHONE_DIFFERS, DOCUMENT_DIFFERS, SAME_HOUSEHOLD,
+    }
+)  # fmt: skip
+REASONS: Final = MATCH_REASONS | DIFFER_REASONS
+
+# The score at which `find_duplicates` reports a pair by default: tuned on the synthetic
+# registry of bench/registry_data.py at 100,000 to 1,000,000 records, for the best pair F1.
+DEFAULT_THRESHOLD: Final = 0.55
+# Blocks larger than this are not compared pair by pair in batch: a block that large comes
+# from a common name, and the finer keys (with the birth year) cover it.
+MAX_BLOCK: Final = 60
+# A search reads at most this many records from one key.
+MAX_POSTING: Final = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: str
+    family: str  # names as written, any script
+    given: str
+    patronymic: str = ""
+    sex: str = ""  # "female" | "male" | ""
+    birth_year: int | None = None
+    birth_month: int | None = None
+    birth_day: int | None = None
+    phone: str = ""  # E.164 ("+380671234567") or ""
+    documents: tuple[str, ...] = ()  # normalised numbers, e.g. "АА123456", "1234567890"
+    # Members of one household share surnames and are NOT duplicates of each other for that.
+    household: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    score: float  # 0..1, higher = more likely the same person
+    reasons: tuple[str, ...]  # codes from REASONS: what matched, then what differs
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What one line typed into the search box means."""
+
+    names: tuple[str, ...]
+    birth_year: int | None = None
+    birth_month: int | None = None
+    birth_day: int | None = None
+    phone: str = ""
+    document: str = ""
+
+
+# --- names --------------------------------------------------------------------------------
+
+_SAME, _SPELLING, _TYPO, _NEAR, _FAR, _DIFFERS = 5, 4, 3, 2, 1, 0
+
+# Points per field and level: (same or spelling, typo, near, far, differs). A given name is
+# rarer than a surname inside one town (households share surnames), so it weighs more; a
+# patronymic is often left out, and then counts nothing. "Near" is two slips apart
+# (Анасатсія), which alone proves nothing but must not count against a record that agrees
+# otherwise; "far" is a name that shares much with the other (Остап, Осжґп) but not enough to
+# call it a typo.
+_FAMILY_POINTS: Final = (3.0, 1.5, 0.0, -2.0, -3.5)
+_GIVEN_POINTS: Final = (3.5, 1.5, -0.5, -2.0, -4.5)
+_PATRONYMIC_POINTS: Final = (2.0, 1.0, -3.0, -3.0, -3.0)
+_UNPLACED_NAME: Final = -2.0
+# The sum of points at which the score is one half.
+_BIAS: Final = 7.0
+
+_PATRONYMIC_ENDINGS: Final = ("ovih", "evih", "ivna", "ovna", "evna", "ih", "inihna")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _name_level(a_raw: str, a_key: str, b_raw: str, b_key: str) -> int:
+    """How one written name agrees with another: the same, the same key, a typo apart, two
+    slips apart, far apart, or different."""
+    if a_key == b_key:
+        if not a_key:
+            return _DIFFERS
+        return _SAME if a_raw == b_raw or _words(a_raw) == _words(b_raw) else _SPELLING
+    level = _key_level(a_key, b_key) if a_key < b_key else _key_level(b_key, a_key)
+    if level < _TYPO and OSA.distance(_words(a_raw), _words(b_raw), score_cutoff=1) <= 1:
+        # Folding can widen a slip (Лілія, Ллія: lila, la), or land it on another name's key
+        # (Іанна for Іванна folds like Яна): as written, it is one letter. Unless both are
+        # names as written (Лідія, Лілія), or the female and male forms of one.
+        a_word, b_word = _words(a_raw), _words(b_raw)
+        if not _sex_forms(a_key, b_key) and not (
+            is_known_spelling(a_word) and is_known_spelling(b_word)
+        ):
+            return _TYPO
+    return level
+
+
+@lru_cache(maxsize=1_000_000)
+def _key_level(a_key: str, b_key: str) -> int:
+    # Called with the two keys in sorted order, so one cache entry serves both directions.
+    if not a_key or not b_key or _sex_forms(a_key, b_key):
+        return _DIFFERS
+    if is_known_name(a_key) and is_known_name(b_key):
+        # Ніна and Інна are one letter apart, and two names: not a slip.
+        return _DIFFERS
+    if ("-" in a_key or "-" in b_key) and set(a_key.split("-")) & set(b_key.split("-")):
+        return _TYPO  # a double surname and one of its halves (Петренко-Коваль, Петренко)
+    level = _slip_level(a_key, b_key)
+    if level < _TYPO:
+        # A slip in a Russian form (Влаимир) misses the table of forms; it is still one
+        # letter from a Russian form of the other name (Владимир, of Володимир).
+        for a_form in key_forms(a_key):
+            for b_form in key_forms(b_key):
+                if (a_form != a_key or b_form != b_key) and _slip_level(a_form, b_form) == _TYPO:
+                    return _TYPO
+    return level
+
+
+def _slip_level(a: str, b: str) -> int:
+    # Optimal string alignment: two letters swapped (Теятна) are one slip, not two.
+    distance = OSA.distance(a, b, score_cutoff=3)
+    if distance <= 1 and min(len(a), len(b)) >= 3:
+        return _DIFFERS if _sex_forms(a, b) else _TYPO
+    similarity = JaroWinkler.similarity(a, b)
+    # Two edits are "near", not a typo: surnames share their endings (-енко, -чук), and
+    # Гордієнко is two letters from Горденко, and from Харченко after folding.
+    if distance <= 3 and min(len(a), len(b)) >= 4 and similarity >= 0.84:
+        return _NEAR
+    if similarity >= 0.7:
+        return _FAR
+    return _DIFFERS
+
+
+def _sex_forms(a: str, b: str) -> bool:
+    """Female and male forms of one name (Іван/Іванна, Ковальов/Ковальова, -ський/-ська).
+
+    They are one letter apart, which would pass for a typo; they are different people."""
+    if a + "a" == b or b + "a" == a:
+        return True
+    return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} == {"a", "i"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    family: str
+    given: str
+    patronymic: str
+    family_key: str
+    given_key: str
+    patronymic_key: str
+
+
+@lru_cache(maxsize=200_000)
+def _names(family: str, given: str, patronymic: str) -> _Names:
+    family, given, patronymic = family.strip(), given.strip(), patronymic.strip()
+    if not patronymic:
+        # "Людмила Іванівна" written in the given-name field: the patronymic is the last word.
+        words = given.split()
+        if len(words) >= 2 and name_key(words[-1]).endswith(_PATRONYMIC_ENDINGS):
+            given, patronymic = " ".join(words[:-1]), words[-1]
+    return _Names(
+        family, given, patronymic, name_key(family), name_key(given), name_key(patronymic)
+    )
+
+
+def _record_names(record: Record) -> _Names:
+    return _names(record.family, record.given, record.patronymic)
+
+
+_FIELD_REASONS: Final = {
+    "family": (FAMILY_NAME, FAMILY_NAME_SPELLING, FAMILY_NAME_TYPO, FAMILY_NAME_DIFFERS),
+    "given": (GIVEN_NAME, GIVEN_NAME_SPELLING, GIVEN_NAME_TYPO, GIVEN_NAME_DIFFERS),
+    "patronymic": (PATRONYMIC, PATRONYMIC_SPELLING, PATRONYMIC_TYPO, PATRONYMIC_DIFFERS),
+}
+# A name two slips apart is reported as a typo, with the typo's doubt left in the score.
+_LEVEL_REASON: Final = {_SAME: 0, _SPELLING: 1, _TYPO: 2, _NEAR: 2, _FAR: 3, _DIFFERS: 3}
+_LEVEL_POINTS: Final = {_SAME: 0, _SPELLING: 0, _TYPO: 1, _NEAR: 2, _FAR: 3, _DIFFERS: 4}
+_FIELD_POINTS: Final = {
+    "family": _FAMILY_POINTS,
+    "given": _GIVEN_POINTS,
+    "patronymic": _PATRONYMIC_POINTS,
+}
+
+
+def _field(field: str, level: int, reasons: list[str]) -> float:
+    if field == "patronymic" and level == _NEAR:
+        # Patronymics share their endings (-івна, -ович): two letters apart is another father.
+        level = _DIFFERS
+    reasons.append(_FIELD_REASONS[field][_LEVEL_REASON[level]])
+    # A name written the same way is a little more than one that only folds the same
+    # (Стахюк, and Стахчук which folds like it): enough to rank it first.
+    exact = _EXACT_SPELLING if level == _SAME else 0.0
+    return _FIELD_POINTS[field][_LEVEL_POINTS[level]] + exact
+
+
+_EXACT_SPELLING: Final = 0.2
+_NEARER_AS_WRITTEN: Final = 0.5
+
+
+# --- the other fields ---------------------------------------------------------------------
+
+
+def _birth(
+    a: tuple[int | None, int | None, int | None],
+    b: tuple[int | None, int | None, int | None],
+    reasons: list[str],
+) -> float:
+    (ay, am, ad), (by, bm, bd) = a, b
+    if ay is None or by is None:
+        return 0.0
+    month_day_known = None not in (am, ad, bm, bd)
+    if ay != by:
+        if month_day_known and (am, ad) == (bm, bd) and _one_digit_apart(ay, by):
+            # 1957 typed as 1958 or 1967 with the day and month right: a typo, most likely.
+            reasons.append(BIRTH_YEAR_DIFFERS)
+            return -1.0
+        reasons.append(BIRTH_DATE_DIFFERS)
+        return -6.0
+    if month_day_known:
+        if (am, ad) == (bm, bd):
+            reasons.append(BIRTH_DATE)
+            return 5.0
+        if am == bd and ad == bm:  # day and month swapped on one form
+            reasons.append(BIRTH_YEAR)
+            reasons.append(BIRTH_DATE_DIFFERS)
+            return 0.5
+        reasons.append(BIRTH_YEAR)
+        reasons.append(BIRTH_DATE_DIFFERS)
+        return -3.0
+    if am is not None and bm is not None and am != bm:
+        reasons.append(BIRTH_YEAR)
+        reasons.append(BIRTH_DATE_DIFFERS)
+        return -3.0
+    reasons.append(BIRTH_YEAR)
+    return 1.5
+
+
+def _one_digit_apart(a: int, b: int) -> bool:
+    sa, sb = str(a), str(b)
+    return len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
+
+
+def _document_kind(number: str) -> tuple[int, int]:
+    # "АА123456" (old passport), "123456789" (ID card), "1234567890" (tax number): the kind is
+    # told by how many letters lead and how long the number is.
+    letters = len(number) - len(number.lstrip("".join(c for c in number if not c.isdigit())))
+    return letters, len(number)
+
+
+def _documents(a: tuple[str, ...], b: tuple[str, ...], reasons: list[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if set(a) & set(b):
+        reasons.append(DOCUMENT)
+        return 8.0
+    if {_document_kind(d) for d in a} & {_document_kind(d) for d in b}:
+        reasons.append(DOCUMENT_DIFFERS)
+        return -3.0
+    return 0.0
+
+
+def _phone(a: str, b: str, reasons: list[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        # Households share one phone, so a shared number is weaker than a document.
+        reasons.append(PHONE)
+        return 2.0
+    reasons.append(PHONE_DIFFERS)
+    return -0.5
+
+
+def _sigmoid(points: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(points - _BIAS)))
+
+
+# --- compare ------------------------------------------------------------------------------
+
+
+def compare(a: Record, b: Record) -> Match:
+    """How likely `a` and `b` are the same person; symmetric in `a` and `b`."""
+    return _compare(a, _record_names(a), b, _record_names(b))
+
+
+def _compare(a: Record, an: _Names, b: Record, bn: _Names) -> Match:
+    family_level = _name_level(an.family, an.family_key, bn.family, bn.family_key)
+    given_level = _name_level(an.given, an.given_key, bn.given, bn.given_key)
+    reasons: list[str] = []
+    if family_level + given_level < 2 * _TYPO:
+        swapped_family = _name_level(an.family, an.family_key, bn.given, bn.given_key)
+        swapped_given = _name_level(an.given, an.given_key, bn.family, bn.family_key)
+        if swapped_family + swapped_given > family_level + given_level + 2:
+            reasons.append(NAMES_SWAPPED)
+            family_level, given_level = swapped_family, swapped_given
+    points = _field("family", family_level, reasons)
+    points += _field("given", given_level, reasons)
+    if an.patronymic_key and bn.patronymic_key:
+        level = _name_level(an.patronymic, an.patronymic_key, bn.patronymic, bn.patronymic_key)
+        points += _field("patronymic", level, reasons)
+    birth_a = (a.birth_year, a.birth_month, a.birth_day)
+    birth_b = (b.birth_year, b.birth_month, b.birth_day)
+    points += _birth(birth_a, birth_b, reasons)
+    if a.documents and b.documents:
+        points += _documents(a.documents, b.documents, reasons)
+    if a.phone and b.phone:
+        points += _phone(a.phone, b.phone, reasons)
+    if a.sex and b.sex and a.sex != b.sex:
+        reasons.append(SEX_DIFFERS)
+        points -= 4.0
+    score = _sigmoid(points)
+    if (
+        a.household
+        and a.household == b.household
+        and DOCUMENT not in reasons
+        and (
+            given_level == _DIFFERS
+            or (given_level < _SPELLING and BIRTH_DATE not in reasons and BIRTH_YEAR not in reasons)
+        )
+    ):
+        # Two members of one household share a surname, an address and often a phone, twins
+        # a birth date too: unless the given names are alike and the birth year agrees, they
+        # are two people. Two different names of the table are never alike (twins Марія and
+        # Марина, two letters apart, see _key_level).
+        reasons.append(SAME_HOUSEHOLD)
+        score = min(score, 0.05)
+    return Match(round(score, 4), _ordered(reasons))
+
+
+def _ordered(reasons: list[str]) -> tuple[str, ...]:
+    agree = [r for r in reasons if r in MATCH_REASONS]
+    differ = [r for r in reasons if r not in MATCH_REASONS]
+    return tuple(dict.fromkeys(agree + differ)) if differ else tuple(dict.fromkeys(agree))
+
+
+# --- blocking keys ------------------------------------------------------------------------
+
+
+def _name_block_keys(
+    family_key: str, given_key: str, patronymic_key: str, year: int | None
+) -> Iterator[str]:
+    """The name keys of one (family, given, patronymic) reading of a record or a query.
+
+    n: both name keys in sorted order: spelling variants, and names swapped between fields.
+    y: the same with the birth year: splits the blocks of common names in batch.
+    t: one name key whole, with the first or the last two letters of the other, and the year:
+       one typo in one name leaves one end of it intact. Made for both names either way round,
+       so that a typo and a swap together still share a key.
+    e:, g: the patronymic key with the family key, or with the given key and the first letter
+       of the family key: a typo in one name when no birth year is known."""
+    y = "" if year is None else str(year)
+    if family_key and given_key:
+        low, high = sorted((family_key, given_key))
+        yield f"n:{low}|{high}"
+        if y:
+            yield f"y:{low}|{high}|{y}"
+        for whole, other in ((family_key, given_key), (given_key, family_key)):
+            yield f"t:{whole}|{other[:2]}|{y}"
+            yield f"t:{whole}|{other[-2:]}|{y}"
+    if patronymic_key and family_key:
+        yield f"e:{family_key}|{patronymic_key}"
+        if given_key:
+            yield f"g:{given_key}|{patronymic_key}|{family_key[:1]}"
+
+
+def index_keys(record: Record) -> set[str]:
+    """The blocking keys a record is stored under (about ten, each a short string)."""
+    return _index_keys(record, _record_names(record))
+
+
+def _index_keys(record: Record, names: _Names) -> set[str]:
+    keys = set(
+        _name_block_keys(names.family_key, names.given_key, names.patronymic_key, record.birth_year)
+    )
+    keys.update(f"d:{number}" for number in record.documents if number)
+    if record.phone:
+        keys.add(f"p:{record.phone}")
+    return keys
+
+
+# --- queries ------------------------------------------------------------------------------
+
+_DATE_DMY: Final = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_DATE_YMD: Final = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_YEAR: Final = re.compile(r"^(19|20)\d\d$")
+_PHONE: Final = re.compile(r"(?<![\w])(\+?\d[\d \-()]{7,}\d)(?![\w])")
+_DOC_SERIES: Final = re.compile(r"(?<!\w)([A-Za-zА-ЯҐЄІЇа-яґєії]{2})\s?(\d{6})(?!\w)")
+# Passport series are Cyrillic; a Latin keyboard types the look-alikes.
+_LATIN_LOOKALIKES: Final = str.maketrans("ABCEHIKMOPTX", "АВСЕНІКМОРТХ")
+# A name may hold an apostrophe in any of its typed forms, BGN/PCGN's " and ʹ among them.
+_NAME_TOKEN: Final = re.compile(r"[^\W\d_]+(?:['’ʼ`‘´′ʹ\"”·\-][^\W\d_]+)*")
+
+
+def _normalise_document(series: str, number: str) -> str:
+    return series.upper().translate(_LATIN_LOOKALIKES) + number
+
+
+def _normalise_phone(text: str) -> str:
+    digits = "".join(c for c in text if c.isdigit())
+    if text.strip().startswith("+"):
+        return "+" + digits
+    if digits.startswith("380") and len(digits) == 12:
+        return "+" + digits
+    if digits.startswith("0") and len(digits) == 10:
+        return "+38" + digits
+    return ""
+
+
+def parse_query(text: str) -> Query:
+    """Read a search line: names in any order and script, a birth date or year, a phone
+    number, a document number ("Петренко Людмила 1957", "+380 67 123 45 67", "АА 123456")."""
+    text = " ".join(text.split())
+    phone = ""
+    document = ""
+    series = _DOC_SERIES.search(text)
+    if series:
+        document = _normalise_document(series.group(1), series.group(2))
+        text = text[: series.start()] + " " + text[series.end() :]
+    for match in _PHONE.finditer(text):
+        candidate = match.group(1)
+        if _DATE_YMD.match(candidate.strip()):
+            continue
+        number = _normalise_phone(candidate)
+        if number:
+            phone = number
+            text = text.replace(candidate, " ")
+            break
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    names: list[str] = []
+    for token in text.split():
+        token = token.strip(",;")
+        if dmy := _DATE_DMY.match(token):
+            day, month, year = int(dmy.group(1)), int(dmy.group(2)), int(dmy.group(3))
+        elif ymd := _DATE_YMD.match(token):
+            year, month, day = int(ymd.group(1)), int(ymd.group(2)), int(ymd.group(3))
+        elif _YEAR.match(token):
+            year = int(token)
+        elif token.isdigit() and len(token) in (9, 10) and not document:
+            document = token  # ID card (9 digits) or tax number (10)
+        else:
+            names.extend(_NAME_TOKEN.findall(token))
+    if month is not None and not 1 <= month <= 12:
+        month = day = None
+    return Query(tuple(names), year, month, day, phone, document)
+
+
+def query_keys(query: Query) -> set[str]:
+    """The index keys to look up for a query: every name read as the family name with every
+    other as the given name (names come in any order), with and without the year."""
+    keys: set[str] = set()
+    name_keys = list(dict.fromkeys(k for k in (name_key(n) for n in query.names) if k))
+    for family_key, given_key in permutations(name_keys, 2):
+        keys.update(_name_block_keys(family_key, given_key, "", query.birth_year))
+    for family_key, given_key, patronymic_key in permutations(name_keys, 3):
+        keys.update(_name_block_keys(family_key, given_key, patronymic_key, query.birth_year))
+    if query.document:
+        keys.add(f"d:{query.document}")
+    if query.phone:
+        keys.add(f"p:{query.phone}")
+    return keys
+
+
+def score_query(query: Query, record: Record) -> Match:
+    """How well one record answers a search. The query's names may stand in any order."""
+    names = _record_names(record)
+    fields = [
+        (field, raw, key)
+        for field, raw, key in (
+            ("family", names.family, names.family_key),
+            ("given", names.given, names.given_key),
+            ("patronymic", names.patronymic, names.patronymic_key),
+        )
+        if key
+    ]
+    typed = [(n, k) for n, k in ((n, name_key(n)) for n in query.names) if k][:4]
+    # Place each typed name on a field or on none, keep the placement with the most points.
+    levels = [[_name_level(raw, key, f[1], f[2]) for f in fields] for raw, key in typed]
+    points_of = [
+        [_placed_points(f[0], level) for f, level in zip(fields, row, strict=True)]
+        for row in levels
+    ]
+    best_points = 0.0
+    best: tuple[int, ...] = ()
+    if typed:
+        best_points = -math.inf
+        for placement in _placements(len(typed), len(fields)):
+            total = 0.0
+            for t, slot in enumerate(placement):
+                total += _UNPLACED_NAME if slot < 0 else points_of[t][slot]
+            if total > best_points:
+                best_points, best = total, placement
+    reasons: list[str] = []
+    points = best_points
+    for t, slot in enumerate(best):
+        if slot >= 0 and levels[t][slot] != _DIFFERS:
+            _field(fields[slot][0], levels[t][slot], reasons)
+            if levels[t][slot] in (_TYPO, _NEAR):
+                # Of two names a slip from what was typed, the one nearer as written first
+                # (Цпчук: Цапчук before Захук, which folds as near).
+                written = JaroWinkler.similarity(_words(typed[t][0]), _words(fields[slot][1]))
+                points += _NEARER_AS_WRITTEN * written
+    birth_q = (query.birth_year, query.birth_month, query.birth_day)
+    points += _birth(birth_q, (record.birth_year, record.birth_month, record.birth_day), reasons)
+    if query.document:
+        points += _documents((query.document,), record.documents, reasons)
+    if query.phone:
+        points += _phone(query.phone, record.phone, reasons)
+    return Match(round(_sigmoid(points), 4), _ordered(reasons))
+
+
+def _placed_points(field: str, level: int) -> float:
+    # A typed name that matches nothing on its field counts as one placed nowhere.
+    if level == _DIFFERS:
+        return _UNPLACED_NAME
+    return _field(field, level, [])
+
+
+@lru_cache(maxsize=64)
+def _placements(names: int, fields: int) -> tuple[tuple[int, ...], ...]:
+    """Every way to put `names` typed names on distinct fields (-1: on none)."""
+    slots = list(range(fields)) + [-1] * names
+    return tuple(sorted(set(permutations(slots, names))))
+
+
+# --- in memory ----------------------------------------------------------------------------
+
+
+class SearchIndex:
+    """Records held in memory under their index keys: for the benchmark and the tests. The web
+    app keeps the same keys in a database table instead.
+
+    A search first looks up the query's keys. When that finds nobody who answers well, it
+    corrects each typed name to the names the registry holds within two edits (through a
+    table of every name key with one letter deleted, as SymSpell does) and looks again: this
+    finds "Ввасук Наталія" without a birth year, which no key of the query shares."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._records: list[Record] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._deletions: dict[str, list[str]] = defaultdict(list)
+        vocabulary: set[str] = set()
+        for record in records:
+            position = len(self._records)
+            self._records.append(record)
+            for key in index_keys(record):
+                self._postings[key].append(position)
+            names = _record_names(record)
+            vocabulary.add(names.family_key)
+            vocabulary.add(names.given_key)
+        vocabulary.discard("")
+        for word in vocabulary:
+            for variant in _deletions(word):
+                self._deletions[variant].append(word)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[Record, Match]]:
+        """The records that best answer `text`, best first."""
+        query = parse_query(text)
+        keys = query_keys(query)
+        # The names with the year (or without, when none was typed), a document, a phone: the
+        # small blocks first, and the typo keys only when they find nobody who answers well.
+        exact = "y:" if query.birth_year is not None else "n:"
+        first = {key for key in keys if key.startswith((exact, "d:", "p:"))}
+        found = self._answer(query, first, limit)
+        if not found or found[0][1].score < _CONFIDENT:
+            found = self._answer(query, keys, limit, max_posting=MAX_POSTING // 3)
+        if (not found or found[0][1].score < _CONFIDENT) and len(query.names) >= 2:
+            corrected = self._answer(
+                query, self._corrected_keys(query), limit, max_posting=MAX_POSTING // 3
+            )
+            seen = {id(record) for record, _match in found}
+            found.extend(pair for pair in corrected if id(pair[0]) not in seen)
+            found.sort(key=lambda pair: -pair[1].score)
+            del found[limit:]
+        return found
+
+    def _answer(
+        self, query: Query, keys: Iterable[str], limit: int, max_posting: int = MAX_POSTING
+    ) -> list[tuple[Record, Match]]:
+        candidates: set[int] = set()
+        for key in keys:
+            posting = self._postings.get(key)
+            # A typo key shared by many (a common given name with -ko and a year) is left
+            # out: its records would cost more time than they are likely to be the answer.
+            if posting is not None and len(posting) <= max_posting:
+                candidates.update(posting)
+        scored = [(score_query(query, self._records[i]), i) for i in candidates]
+        best = heapq.nlargest(limit, scored, key=lambda pair: (pair[0].score, -pair[1]))
+        return [(self._records[i], match) for match, i in best]
+
+    def _corrected_keys(self, query: Query) -> set[str]:
+        typed = list(dict.fromkeys(k for k in (name_key(n) for n in query.names) if k))[:3]
+        spellings = [self._corrections(key) for key in typed]
+        keys: set[str] = set()
+        for x, y in permutations(range(len(typed)), 2):
+            for family_key in spellings[x]:
+                for given_key in spellings[y]:
+                    low, high = sorted((family_key, given_key))
+                    keys.add(f"n:{low}|{high}")
+        return keys
+
+    def _corrections(self, key: str) -> list[str]:
+        """The name keys the registry holds within two edits of `key`, nearest first."""
+        near: set[str] = set()
+        for variant in _deletions(key):
+            near.update(self._deletions.get(variant, ()))
+        ranked = sorted((Levenshtein.distance(key, word, score_cutoff=2), word) for word in near)
+        return [key] + [word for distance, word in ranked if distance <= 2][:_CORRECTIONS]
+
+
+# A search that finds someone scoring this well does not look for misspellings: both names
+# agreeing, with nothing else known, score about 0.38.
+_CONFIDENT: Final = 0.35
+# How many corrections of one typed name a search tries.
+_CORRECTIONS: Final = 6
+
+
+def _deletions(word: str) -> set[str]:
+    """`word` and every string made by deleting one of its letters."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Keys that pair only records of which at least one has no birth year: for the others the
+# keys with the year (y:, t:) already pair them, in far smaller blocks.
+_UNDATED_ONLY: Final = ("n:", "e:", "g:")
+
+
+def find_duplicates(
+    records: Iterable[Record], *, threshold: float = DEFAULT_THRESHOLD
+) -> list[tuple[str, str, Match]]:
+    """Pairs of records that are likely one person, (id_a, id_b, match) with id_a < id_b,
+    best first.
+
+    Unlike `compare`, the batch knows how common a name is: two records that agree on a name
+    borne by many in the batch say less than two that agree on a rare one, so the score is
+    moved by the log of how many records share the name (`_name_frequency_points`).
+
+    On a machine with several cores (and `fork`), the keys are shared out among processes by
+    their hash, each process pairing and comparing the records of its own keys; a pair that
+    shares keys in two shares is compared twice and reported once. Blocks are held by the
+    hash of their key, and a block of one record by the bare record number, so a million
+    records fit in about two gigabytes."""
+    items = list(records)
+    prepared = [_record_names(record) for record in items]
+    # hash(names, year) -> how many records bear those names.
+    name_counts: dict[int, int] = {}
+    for record, names in zip(items, prepared, strict=True):
+        for name in _name_count_keys(names, record.birth_year):
+            name_counts[name] = name_counts.get(name, 0) + 1
+    work = _Batch(items, prepared, name_counts, threshold)
+    unique = {(a, b): match for a, b, match in _find_in_parallel(work)}
+    found = [(a, b, match) for (a, b), match in unique.items()]
+    found.sort(key=lambda row: (-row[2].score, row[0], row[1]))
+    return found
+
+
+@dataclass(slots=True)
+class _Batch:
+    items: list[Record]
+    prepared: list[_Names]
+    name_counts: dict[int, int]
+    threshold: float
+
+
+# The batch being compared, for worker processes forked from this one to read (a fork shares
+# the parent's memory; pickling a million records to each worker would not fit in 4 GB).
+_FORKED_BATCH: _Batch | None = None
+# Below this many records, starting another process costs more than it saves.
+_PARALLEL_RECORDS: Final = 100_000
+
+
+def _find_in_parallel(work: _Batch) -> list[tuple[str, str, Match]]:
+    global _FORKED_BATCH
+    shares = min(os.cpu_count() or 1, 4)
+    if (
+        shares < 2
+        or len(work.items) < _PARALLEL_RECORDS
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return _find_share(work, 0, 1)
+    _FORKED_BATCH = work
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(shares - 1) as pool:
+            others = [
+                pool.apply_async(_find_forked_share, (share, shares)) for share in range(1, shares)
+            ]
+            found = _find_share(work, 0, shares)
+            for other in others:
+                found.extend(other.get())
+    finally:
+        _FORKED_BATCH = None
+    return found
+
+
+def _find_forked_share(share: int, shares: int) -> list[tuple[str, str, Match]]:
+    assert _FORKED_BATCH is not None  # noqa: S101 - set by the parent before the fork
+    return _find_share(_FORKED_BATCH, share, shares)
+
+
+def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, Match]]:
+    """The duplicates among the records that share a key whose hash falls to `share`."""
+    items, prepared = work.items, work.prepared
+    # hash(key) -> record number, or the list of them once a second record shares the key.
+    dated_blocks: dict[int, int | list[int]] = {}
+    undated_blocks: dict[int, int | list[int]] = {}
+    phone_blocks: dict[int, int | list[int]] = {}
+    for position, (record, names) in enumerate(zip(items, prepared, strict=True)):
+        dated, undated = _batch_keys(
+            names.family_key, names.given_key, names.patronymic_key, record.birth_year
+        )
+        for blocks, keys in (
+            (dated_blocks, dated),
+            (dated_blocks, tuple(f"d:{n}" for n in set(record.documents))),
+            (undated_blocks, undated),
+            (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
+        ):
+            for key in keys:
+                hashed = hash(key)
+                if hashed % shares != share:
+                    continue
+                held = blocks.setdefault(hashed, position)
+                if held is position:
+                    continue
+                if isinstance(held, int):
+                    blocks[hashed] = [held, position]
+                else:
+                    held.append(position)
+    count = len(items)
+    pairs: set[int] = set()
+    for members in dated_blocks.values():
+        if isinstance(members, list) and len(members) <= MAX_BLOCK:
+            _add_pairs(pairs, members, count, items, dates_must_fit=True)
+    del dated_blocks
+    for members in phone_blocks.values():
+        if isinstance(members, list) and len(members) <= MAX_BLOCK:
+            _add_pairs(pairs, members, count, items, across_households=True)
+    del phone_blocks
+    for members in undated_blocks.values():
+        if not isinstance(members, list):
+            continue
+        dateless = [m for m in members if items[m].birth_year is None]
+        if not dateless or len(dateless) * len(members) > MAX_BLOCK * MAX_BLOCK:
+            continue
+        for i in dateless:
+            for j in members:
+                if i < j or (j < i and items[j].birth_year is not None):
+                    pairs.add(i * count + j if i < j else j * count + i)
+    del undated_blocks
+    return _compare_pairs(work, pairs)
+
+
+def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
+    items, prepared, name_counts = work.items, work.prepared, work.name_counts
+    count = len(items)
+    found: list[tuple[str, str, Match]] = []
+    for pair in pairs:
+        i, j = divmod(pair, count)
+        a, b = items[i], items[j]
+        an, bn = prepared[i], prepared[j]
+        match = _compare(a, an, b, bn)
+        if match.score < 0.02 or SAME_HOUSEHOLD in match.reasons:
+            continue
+        reasons = match.reasons
+        if FAMILY_NAME_DIFFERS not in reasons and GIVEN_NAME_DIFFERS not in reasons:
+            # How many bear the names both records agree on, born in the same year if both
+            # years are known.
+            year = a.birth_year if a.birth_year == b.birth_year else None
+            patronymic = PATRONYMIC in reasons or PATRONYMIC_SPELLING in reasons
+            shared = max(
+                name_counts.get(_name_count_key(an, year, patronymic=patronymic), 1),
+                name_counts.get(_name_count_key(bn, year, patronymic=patronymic), 1),
+            )
+            match = _with_points(match, _name_frequency_points(shared))
+        if match.score >= work.threshold:
+            if a.id > b.id:
+                a, b = b, a
+            found.append((a.id, b.id, match))
+    return found
+
+
+@lru_cache(maxsize=100_000)
+def _batch_keys(
+    family_key: str, given_key: str, patronymic_key: str, year: int | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The name keys of `_name_block_keys`, split into those that pair every two records of a
+    block and those (n:, e:, g:) that pair only records without a birth year."""
+    keys = tuple(dict.fromkeys(_name_block_keys(family_key, given_key, patronymic_key, year)))
+    undated = tuple(k for k in keys if k.startswith(_UNDATED_ONLY))
+    return tuple(k for k in keys if not k.startswith(_UNDATED_ONLY)), undated
+
+
+def _add_pairs(
+    pairs: set[int],
+    members: list[int],
+    count: int,
+    items: list[Record],
+    *,
+    across_households: bool = False,
+    dates_must_fit: bool = False,
+) -> None:
+    for x, i in enumerate(members):
+        a = items[i]
+        for j in members[x + 1 :]:
+            b = items[j]
+            if a.sex and b.sex and a.sex != b.sex:
+                continue  # compare() would score them far below any threshold
+            if (
+                dates_must_fit
+                and None not in (a.birth_month, a.birth_day, b.birth_month, b.birth_day)
+                and (a.birth_month, a.birth_day) != (b.birth_month, b.birth_day)
+                and (a.birth_month, a.birth_day) != (b.birth_day, b.birth_month)
+                and not set(a.documents) & set(b.documents)
+            ):
+                # Names a typo apart and the birth dates different: compare() would score
+                # them below any threshold, and in a town most such pairs are neighbours.
+                continue
+            if (
+                a.household
+                and a.household == b.household
+                and (across_households or a.birth_year != b.birth_year)
+            ):
+                # A household's shared phone says nothing about its members; two of its
+                # members born in different years are two people (see compare()).
+                continue
+            pairs.add(i * count + j if i < j else j * count + i)
+
+
+def _name_count_key(names: _Names, year: int | None, *, patronymic: bool) -> int:
+    low, high = sorted((names.family_key, names.given_key))
+    return hash((low, high, names.patronymic_key if patronymic else "", year))
+
+
+def _name_count_keys(names: _Names, year: int | None) -> Iterator[int]:
+    years = (None, year) if year is not None else (None,)
+    with_patronymic = (False, True) if names.patronymic_key else (False,)
+    for counted_year in years:
+        for patronymic in with_patronymic:
+            yield _name_count_key(names, counted_year, patronymic=patronymic)
+
+
+# A name borne by this many records of the batch moves the score neither way.
+_NAME_FREQUENCY_PIVOT = 2.0
+
+
+def _name_frequency_points(shared: int) -> float:
+    """Points for a name that `shared` records of the batch bear (family and given together,
+    and the birth year when both records know it).
+
+    `compare` weighs an agreeing name as if two records bore it; a rarer name counts more, a
+    commoner one less, as in Fellegi-Sunter's frequency-based weights."""
+    return max(-5.0, min(2.0, math.log(_NAME_FREQUENCY_PIVOT / max(shared, 1))))
+
+
+def _with_points(match: Match, points: float) -> Match:
+    score = min(max(match.score, 1e-9), 1 - 1e-9)
+    logit = math.log(score / (1 - score)) + points
+    return Match(round(1.0 / (1.0 + math.exp(-logit)), 4), match.reasons)

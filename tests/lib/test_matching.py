@@ -1,0 +1,330 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from hromada.lib import matching as m
+from hromada.lib.matching import (
+    DEFAULT_THRESHOLD,
+    Query,
+    Record,
+    SearchIndex,
+    compare,
+    find_duplicates,
+    index_keys,
+    parse_query,
+    query_keys,
+    score_query,
+)
+from hromada.lib.names import GIVEN_NAMES, fold, is_known_spelling, name_key, uk_patronymics
+from hromada.lib.translit import UKRAINIAN_SYSTEMS, romanise_as
+
+from .test_names import SURNAMES
+
+# Synthetic persons: a name drawn from tables, nobody real.
+LIUDMYLA = Record(
+    id="p1",
+    family="Петренко",
+    given="Людмила",
+    patronymic="Іванівна",
+    sex="female",
+    birth_year=1957,
+    birth_month=3,
+    birth_day=14,
+    phone="+380671234567",
+    documents=("АА123456",),
+    household="h1",
+)
+# Her husband and her daughter, in her household.
+IVAN = Record("p2", "Петренко", "Іван", "Петрович", "male", 1955, 7, 2, household="h1")
+OKSANA = Record("p3", "Петренко", "Оксана", "Іванівна", "female", 1983, 11, 5, household="h1")
+NEIGHBOUR = Record("p4", "Коваль", "Тетяна", "Сергіївна", "female", 1961, 1, 20, household="h2")
+
+
+def other_record(**changes: object) -> Record:
+    """Liudmyla registered again at another desk: no phone, no document, no household."""
+    base = replace(LIUDMYLA, id="p9", phone="", documents=(), household="")
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+# --- compare ------------------------------------------------------------------------------
+
+
+def test_it_matches_a_romanised_record_and_says_why() -> None:
+    match = compare(LIUDMYLA, other_record(family="Petrenko", given="Liudmyla", patronymic=""))
+    assert match.score >= 0.9
+    assert m.FAMILY_NAME_SPELLING in match.reasons
+    assert m.GIVEN_NAME_SPELLING in match.reasons
+    assert m.BIRTH_DATE in match.reasons
+    assert m.PATRONYMIC not in match.reasons  # left out: neither for nor against
+
+
+def test_it_matches_the_russian_form_of_the_names() -> None:
+    match = compare(LIUDMYLA, other_record(given="Людмила", patronymic="Ивановна"))
+    assert match.score >= 0.9
+    assert m.PATRONYMIC_SPELLING in match.reasons
+
+
+def test_it_matches_names_swapped_between_fields() -> None:
+    match = compare(LIUDMYLA, other_record(family="Lyudmila", given="Petrenko"))
+    assert match.score >= DEFAULT_THRESHOLD
+    assert m.NAMES_SWAPPED in match.reasons
+
+
+def test_it_matches_a_year_only_birth_date() -> None:
+    match = compare(LIUDMYLA, other_record(birth_month=None, birth_day=None))
+    assert match.score >= DEFAULT_THRESHOLD
+    assert m.BIRTH_YEAR in match.reasons
+
+
+def test_it_says_what_differs() -> None:
+    match = compare(LIUDMYLA, other_record(birth_year=1975, sex="male"))
+    assert match.score < DEFAULT_THRESHOLD
+    assert m.BIRTH_DATE_DIFFERS in match.reasons
+    assert m.SEX_DIFFERS in match.reasons
+    assert m.GIVEN_NAME_SPELLING not in match.reasons
+
+
+def test_it_trusts_a_shared_document_over_a_misspelt_name() -> None:
+    match = compare(LIUDMYLA, other_record(given="Люда", documents=("АА123456",)))
+    assert match.score >= DEFAULT_THRESHOLD
+    assert m.DOCUMENT in match.reasons
+
+
+def test_it_does_not_match_members_of_one_household() -> None:
+    for relative in (IVAN, OKSANA):
+        match = compare(LIUDMYLA, relative)
+        assert match.score < DEFAULT_THRESHOLD
+        assert m.SAME_HOUSEHOLD in match.reasons
+
+
+def test_it_does_not_match_twins_of_one_household() -> None:
+    twin = replace(OKSANA, id="p5", given="Ольга")
+    match = compare(OKSANA, twin)
+    assert m.BIRTH_DATE in match.reasons
+    assert match.score < DEFAULT_THRESHOLD
+
+
+def test_it_matches_a_person_registered_twice_in_her_household() -> None:
+    assert compare(OKSANA, replace(OKSANA, id="p6", given="Oksana")).score >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Іван", "Іванна"), ("Олександр", "Олександра"), ("Ярослав", "Ярослава")],
+)
+def test_it_tells_the_male_form_of_a_name_from_the_female(one: str, other: str) -> None:
+    a = Record("a", "Мельник", one, birth_year=1990, birth_month=5, birth_day=5)
+    b = Record("b", "Мельник", other, birth_year=1990, birth_month=5, birth_day=5)
+    match = compare(a, b)
+    assert m.GIVEN_NAME_DIFFERS in match.reasons
+    assert match.score < DEFAULT_THRESHOLD
+
+
+# --- properties ---------------------------------------------------------------------------
+
+_LETTERS = "абвгдеєжзиіїйклмнопрстуфхцчшщьюя"
+
+
+@st.composite
+def persons(draw: st.DrawFn) -> Record:
+    uk, _ru, sex = draw(st.sampled_from(GIVEN_NAMES))
+    father = draw(st.sampled_from([e[0] for e in GIVEN_NAMES if e[2] == "m"]))
+    patronymic = uk_patronymics(father)[sex == "f"]
+    return Record(
+        id=draw(st.sampled_from(["a", "b"])),
+        family=draw(st.sampled_from(SURNAMES)),
+        given=uk,
+        patronymic=patronymic,
+        sex={"f": "female", "m": "male"}[sex],
+        birth_year=draw(st.integers(1930, 2020)),
+        birth_month=draw(st.integers(1, 12)),
+        birth_day=draw(st.integers(1, 28)),
+    )
+
+
+@st.composite
+def typos(draw: st.DrawFn, name: str) -> str:
+    """`name` with one letter inserted, deleted, replaced, or two swapped."""
+    i = draw(st.integers(0, len(name) - 1))
+    letter = draw(st.sampled_from(_LETTERS))
+    edit = draw(st.sampled_from(["insert", "delete", "replace", "swap"]))
+    if edit == "insert":
+        return name[:i] + letter + name[i:]
+    if edit == "delete":
+        return name[:i] + name[i + 1 :]
+    if edit == "replace":
+        return name[:i] + letter + name[i + 1 :]
+    j = min(i + 1, len(name) - 1)
+    return name[:i] + name[j] + name[i] + name[j + 1 :]
+
+
+def _sex_form(a: str, b: str) -> bool:
+    # A typo that turns Іван into Івана makes the female form's key: no matcher can tell.
+    ka, kb = name_key(a), name_key(b)
+    return ka + "a" == kb or kb + "a" == ka or (ka[:-1] == kb[:-1] and ka[-1:] != kb[-1:])
+
+
+@given(persons(), st.data())
+def test_it_finds_a_record_with_one_typo_in_one_name(person: Record, data: st.DataObject) -> None:
+    field = data.draw(st.sampled_from(["family", "given"]))
+    original = getattr(person, field)
+    assume(len(name_key(original)) >= 4)
+    misspelt = data.draw(typos(original))
+    assume(name_key(misspelt) and not _sex_form(original, misspelt))
+    # A slip that writes another name (Жанна for Ганна, Інна for Ніна) is read as that name.
+    assume(not is_known_spelling(fold(misspelt)))
+    if field == "family":
+        again = replace(person, id="again", family=misspelt)
+    else:
+        again = replace(person, id="again", given=misspelt)
+    assert index_keys(person) & index_keys(again)
+    assert compare(person, again).score >= DEFAULT_THRESHOLD
+
+
+@given(persons(), st.sampled_from(UKRAINIAN_SYSTEMS))
+def test_it_matches_a_romanised_record_in_any_system(person: Record, system: str) -> None:
+    latin = replace(
+        person,
+        id="latin",
+        family=romanise_as(person.family, system),
+        given=romanise_as(person.given, system),
+        patronymic=romanise_as(person.patronymic, system),
+    )
+    assert index_keys(person) & index_keys(latin)
+    assert compare(person, latin).score >= 0.9
+
+
+@given(persons())
+def test_it_matches_names_swapped_between_fields_for_anyone(person: Record) -> None:
+    swapped = replace(person, id="swapped", family=person.given, given=person.family)
+    assert index_keys(person) & index_keys(swapped)
+    match = compare(person, swapped)
+    assert match.score >= DEFAULT_THRESHOLD
+    assert m.NAMES_SWAPPED in match.reasons
+
+
+@given(persons(), persons())
+def test_it_compares_symmetrically(a: Record, b: Record) -> None:
+    assert compare(a, b) == compare(b, a)
+
+
+@given(persons(), st.sampled_from(GIVEN_NAMES))
+def test_it_does_not_match_relatives_sharing_a_household(
+    person: Record, other: tuple[str, str, str]
+) -> None:
+    assume(name_key(other[0]) != name_key(person.given))
+    relative = replace(person, id="relative", given=other[0], household="h")
+    match = compare(replace(person, household="h"), relative)
+    assert match.score < DEFAULT_THRESHOLD
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Петренко Людмила 1957", Query(("Петренко", "Людмила"), 1957)),
+        ("Liudmyla Petrenko 14.03.1957", Query(("Liudmyla", "Petrenko"), 1957, 3, 14)),
+        ("петренко 1957-03-14", Query(("петренко",), 1957, 3, 14)),
+        ("+380 67 123 45 67", Query((), phone="+380671234567")),
+        ("067 123-45-67 Петренко", Query(("Петренко",), phone="+380671234567")),
+        ("АА 123456", Query((), document="АА123456")),
+        ("aa123456", Query((), document="АА123456")),
+        ("Знам'янська Ольга 1234567890", Query(("Знам'янська", "Ольга"), document="1234567890")),
+    ],
+)
+def test_it_parses_a_search_line(text: str, expected: Query) -> None:
+    assert parse_query(text) == expected
+
+
+def test_it_looks_up_the_keys_a_record_is_stored_under() -> None:
+    keys = query_keys(parse_query("Lyudmila Petrenko 1957"))
+    assert keys & index_keys(LIUDMYLA)
+    assert query_keys(parse_query("АА 123456")) <= index_keys(LIUDMYLA)
+    assert query_keys(parse_query("+380 67 123 45 67")) <= index_keys(LIUDMYLA)
+
+
+def test_it_scores_the_right_record_above_her_relatives() -> None:
+    query = parse_query("Petrenko Liudmyla 1957")
+    best = score_query(query, LIUDMYLA)
+    assert best.score > score_query(query, OKSANA).score
+    assert best.score > score_query(query, IVAN).score
+    assert m.GIVEN_NAME_SPELLING in best.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Петренко Людмила",
+        "Liudmyla Petrenko 1957",
+        "Lyudmila Petrenko 14.03.1957",
+        "людмила іванівна петренко",
+        "Petrenko Ludmila Ivanovna",
+        "Петренко Людмилв 1957",  # a typo
+        "Птеренко Людмила",  # a typo, no year
+        "+380 67 123 45 67",
+        "AA 123456",
+    ],
+)
+def test_it_finds_her_first_however_she_is_searched(text: str) -> None:
+    index = SearchIndex([IVAN, OKSANA, NEIGHBOUR, LIUDMYLA])
+    results = index.search(text)
+    assert results
+    assert results[0][0] == LIUDMYLA
+
+
+def test_it_finds_nobody_for_a_stranger() -> None:
+    index = SearchIndex([IVAN, OKSANA, NEIGHBOUR, LIUDMYLA])
+    results = index.search("Захарченко Богдан 2001")
+    assert all(match.score < DEFAULT_THRESHOLD for _record, match in results)
+
+
+# --- batch --------------------------------------------------------------------------------
+
+
+def test_it_finds_the_duplicates_and_only_them() -> None:
+    records = [
+        LIUDMYLA,
+        IVAN,
+        OKSANA,
+        NEIGHBOUR,
+        other_record(id="p7", family="Petrenko", given="Lyudmila", patronymic="Ivanovna"),
+        other_record(id="p0", family="Людмила", given="Петренко", birth_month=None),
+        replace(NEIGHBOUR, id="p8", given="Татьяна", patronymic="", household=""),
+    ]
+    found = find_duplicates(records)
+    pairs = {(a, b) for a, b, _match in found}
+    assert pairs == {("p1", "p7"), ("p0", "p1"), ("p0", "p7"), ("p4", "p8")}
+    assert all(a < b for a, b, _match in found)
+    scores = [match.score for _a, _b, match in found]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_it_compares_records_in_blocks_too_big_for_pairs_by_their_finer_keys() -> None:
+    # Sixty-odd namesakes born in different years; one of them registered twice.
+    namesakes = [
+        Record(f"n{year}", "Коваленко", "Олександр", sex="male", birth_year=year)
+        for year in range(1930, 1930 + m.MAX_BLOCK + 5)
+    ]
+    again = Record("again", "Kovalenko", "Oleksandr", sex="male", birth_year=1950)
+    found = find_duplicates([*namesakes, again])
+    assert {(a, b) for a, b, _match in found} == {("again", "n1950")}
+
+
+@given(st.lists(persons(), min_size=2, max_size=30))
+def test_it_finds_the_same_pairs_in_one_process_as_in_several(people: list[Record]) -> None:
+    records = [replace(p, id=f"r{i}") for i, p in enumerate(people)]
+    records += [
+        replace(p, id=f"s{i}", given=romanise_as(p.given, "kmu55")) for i, p in enumerate(people)
+    ]
+    alone = find_duplicates(records)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(m, "_PARALLEL_RECORDS", 0)
+        shared = find_duplicates(records)
+    assert shared == alone
+    assert {(f"r{i}", f"s{i}") for i in range(len(people))} <= {(a, b) for a, b, _m in alone}
