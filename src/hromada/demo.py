@@ -16,9 +16,16 @@ from hromada.core.actions import do_create_site, do_save_user
 from hromada.core.models import Role, Site
 from hromada.distribution.actions import do_create_programme, do_open_session
 from hromada.distribution.models import Period
+from hromada.lib.documents import DocumentType, rnokpp_check_digit
 from hromada.lib.periods import KYIV
-from hromada.people.actions import MemberData, do_create_household, do_issue_card
-from hromada.people.models import BirthPrecision, Sex
+from hromada.lib.translit import romanise_as
+from hromada.people.actions import (
+    MemberData,
+    do_create_household,
+    do_find_duplicates,
+    do_issue_card,
+)
+from hromada.people.models import BirthPrecision, Residency, Sex, VulnerabilityKind
 from hromada.stock.actions import do_create_commodity, do_record_delivery
 
 FAMILY = [
@@ -69,7 +76,33 @@ def _patronymic(father: str, sex: str) -> str:
     return stem + ("івна" if sex == Sex.FEMALE else "ович")
 
 
-def _person(rng: random.Random, family: tuple[str, str], age: int, latin: bool) -> MemberData:
+# nearer towns people fled from (hromadas of Donetsk oblast)
+FLED_FROM = ["Покровська громада", "Мирноградська громада", "Торецька громада",
+             "Костянтинівська громада", "Курахівська громада"]  # fmt: skip
+
+
+def _documents(rng: random.Random, born: date, precision: str, age: int) -> list[tuple[str, str]]:
+    """Synthetic numbers of the right shape: a child's birth certificate, an adult's ID card
+    and, for some, a tax number whose check digit and date are right."""
+    if age < 14:
+        letters = rng.choice(["КИ", "НО", "АМ"])
+        return [(DocumentType.BIRTH_CERTIFICATE.value, f"I-{letters}{rng.randint(0, 999999):06d}")]
+    documents: list[tuple[str, str]] = []
+    if rng.random() < 0.6:
+        documents.append((DocumentType.ID_CARD.value, f"{rng.randint(0, 999_999_999):09d}"))
+    if precision == BirthPrecision.DAY and rng.random() < 0.4:
+        base = f"{(born - date(1899, 12, 31)).days:05d}{rng.randint(0, 9999):04d}"
+        documents.append((DocumentType.RNOKPP.value, base + str(rnokpp_check_digit(base))))
+    return documents
+
+
+def _person(
+    rng: random.Random,
+    family: tuple[str, str],
+    age: int,
+    latin: bool,
+    fled: tuple[str, date] | None,
+) -> MemberData:
     sex = rng.choice([Sex.FEMALE, Sex.MALE])
     given = rng.choice(FEMALE if sex == Sex.FEMALE else MALE)
     father = rng.choice(MALE)[0]
@@ -78,23 +111,78 @@ def _person(rng: random.Random, family: tuple[str, str], age: int, latin: bool) 
     precision = BirthPrecision.YEAR if rng.random() < 0.08 else BirthPrecision.DAY
     if precision == BirthPrecision.YEAR:
         born = date(born.year, 1, 1)
-    if latin:
-        # as written in a foreign passport: Latin, no patronymic
-        return MemberData(family[1], given[1], "", sex, born, precision)
-    return MemberData(family[0], given[0], _patronymic(father, sex), sex, born, precision)
+    vulnerabilities: list[tuple[str, int | None]] = []
+    if age >= 60:
+        vulnerabilities.append((VulnerabilityKind.OLDER_PERSON, None))
+    if rng.random() < 0.06:
+        vulnerabilities.append((VulnerabilityKind.DISABILITY, rng.choice([1, 2, 3])))
+    if age >= 40 and rng.random() < 0.15:
+        vulnerabilities.append((VulnerabilityKind.CHRONIC_ILLNESS, None))
+    phone = f"+38067{rng.randint(0, 9_999_999):07d}" if age >= 16 and rng.random() < 0.6 else ""
+    # as written in a foreign passport: Latin, no patronymic
+    names = (family[1], given[1], "") if latin else (family[0], given[0], _patronymic(father, sex))
+    return MemberData(
+        family_name=names[0],
+        given_name=names[1],
+        patronymic=names[2],
+        sex=sex,
+        birth_date=born,
+        birth_precision=precision,
+        phone=phone,
+        documents=tuple(_documents(rng, born, precision, age)),
+        vulnerabilities=tuple(vulnerabilities),
+        residency=Residency.DISPLACED if fled else Residency.RESIDENT,
+        displaced_from=fled[0] if fled else "",
+        displaced_on=fled[1] if fled else None,
+    )
 
 
 def _household(rng: random.Random) -> list[MemberData]:
     family = rng.choice(FAMILY)
     latin = rng.random() < 0.1
+    fled = None
+    if rng.random() < 0.15:
+        fled = (rng.choice(FLED_FROM), date(2024, 1, 1) + timedelta(days=rng.randint(0, 600)))
     kind = rng.random()
     if kind < 0.3:  # an older person alone
-        return [_person(rng, family, rng.randint(62, 92), latin)]
+        return [_person(rng, family, rng.randint(62, 92), latin, fled)]
     if kind < 0.55:  # an older couple
-        return [_person(rng, family, rng.randint(58, 85), latin) for _ in range(2)]
-    adults = [_person(rng, family, rng.randint(25, 55), latin) for _ in range(rng.choice([1, 2]))]
-    children = [_person(rng, family, rng.randint(1, 17), latin) for _ in range(rng.randint(1, 3))]
+        return [_person(rng, family, rng.randint(58, 85), latin, fled) for _ in range(2)]
+    adults = [
+        _person(rng, family, rng.randint(25, 55), latin, fled) for _ in range(rng.choice([1, 2]))
+    ]
+    children = [
+        _person(rng, family, rng.randint(1, 17), latin, fled) for _ in range(rng.randint(1, 3))
+    ]
     return adults + children
+
+
+def _second_record(rng: random.Random, original: MemberData) -> MemberData:
+    """The same person registered again elsewhere, as happens: the name in Latin as a
+    volunteer's list spelled it, or in its Russian form from an old certificate, and no
+    documents this time."""
+    spelling = rng.choice(["passport_2007", "bgn_pcgn", "ru"])
+    if spelling == "ru":
+        family, given = (
+            original.family_name,
+            RUSSIAN_FORMS.get(original.given_name, original.given_name),
+        )
+        patronymic = original.patronymic
+    else:
+        family = romanise_as(original.family_name, spelling)
+        given = romanise_as(original.given_name, spelling)
+        patronymic = ""
+    return MemberData(
+        family, given, patronymic, original.sex, original.birth_date, original.birth_precision
+    )
+
+
+# the Russian forms of some of the demo's given names, as old certificates write them
+RUSSIAN_FORMS = {"Людмила": "Людмила", "Тетяна": "Татьяна", "Наталія": "Наталья",
+                 "Галина": "Галина", "Ірина": "Ирина", "Олена": "Елена", "Марія": "Мария",
+                 "Ігор": "Игорь", "Олександр": "Александр", "Микола": "Николай",
+                 "Василь": "Василий", "Петро": "Петр", "Андрій": "Андрей", "Сергій": "Сергей",
+                 "Юрій": "Юрий", "Володимир": "Владимир", "Григорій": "Григорий"}  # fmt: skip
 
 
 def _this_morning(hour: int, minute: int = 0) -> datetime:
@@ -140,13 +228,24 @@ def _load_town(*, households: int) -> None:
     for index in range(households):
         site = municipal if index % 6 else school
         street = rng.choice(STREETS)
+        members = _household(rng)
         household = do_create_household(
             actor=coordinator,
             site=site,
             address=f"{street}, {rng.randint(1, 120)}",
-            members=_household(rng),
+            members=members,
         )
         do_issue_card(actor=coordinator, household=household)
+        if rng.random() < 0.04:
+            # registered twice: once here, once at the other site, for the duplicate queue
+            again = do_create_household(
+                actor=coordinator,
+                site=school if site == municipal else municipal,
+                address="",
+                members=[_second_record(rng, members[0])],
+            )
+            do_issue_card(actor=coordinator, household=again)
+    do_find_duplicates(actor=coordinator)
     do_record_delivery(
         actor=coordinator, site=municipal, commodity=bread, quantity=10_000,
         source="Благодійний фонд «Хліб для громади» (демо)", vehicle="MAN TGL, AX 0000 XX",

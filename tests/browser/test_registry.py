@@ -38,7 +38,16 @@ def test_it_registers_a_household_and_the_desk_serves_its_new_card(
     code = page.locator("td.code").first.inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code), code
     expect(page.locator("table").first).to_contain_text("1951")
-    expect(page.locator("table").first).to_contain_text("2014-09-02")
+    expect(page.locator("table").first).to_contain_text("02.09.2014")
+    household_url = page.url
+
+    # found as one types, in Latin, without pressing Enter
+    page.goto(f"{served_app.url}/people/")
+    page.locator("#q").press_sequentially("Znamianska Olena", delay=20)
+    hit = page.locator("#results a[href*='/people/persons/']").first
+    expect(hit).to_contain_text("Знам’янська Олена")
+    assert "Znamianska" not in page.url  # the names typed stay out of the address
+    page.goto(household_url)
 
     page.click("a.button[href*='/people/cards/sheet/']")
     expect(page.locator(".card .qr svg")).to_have_count(1)

@@ -15,7 +15,13 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from hromada.core.models import Role, User
-from hromada.people.actions import do_create_household, do_issue_card
+from hromada.people.actions import (
+    do_create_household,
+    do_issue_card,
+    do_mark_different,
+    do_upload_import,
+)
+from hromada.people.models import DuplicatePair, RegistryImport
 from tests.base import BaseTestCase, make_user, member
 
 PUBLIC = {"core:login", "core:logout", "set_language"}
@@ -30,11 +36,23 @@ OBJECT_OF = {
     "distribution:desk_name": "session",
     "core:user_deactivate": "user",
     "distribution:stock_left": "session",
+    "people:household_address": "household",
+    "people:member_add": "household",
+    "people:person": "person",
+    "people:person_edit": "person",
+    "people:duplicate": "pair",
+    "people:duplicate_decide": "pair",
+    "people:import_map": "import",
+    "people:import_preview": "import",
+    "people:import_run": "import",
+    "people:import_discard": "import",
 }
 # Views that change data answer POST only; everything else is read with GET.
 POST_ONLY = {
     "people:card_issue", "people:card_revoke", "distribution:session_close",
     "distribution:checkin", "distribution:desk_name", "core:user_deactivate",
+    "people:household_address", "people:duplicate_scan", "people:duplicate_decide",
+    "people:import_run", "people:import_discard",
 }  # fmt: skip
 
 
@@ -56,6 +74,8 @@ def page_views() -> dict[str, Any]:
 
 class GuardTestCase(BaseTestCase):
     rob: User
+    pair: DuplicatePair
+    registry_import: RegistryImport
     victor: User  # a login the walk may deactivate without locking out a persona
 
     @classmethod
@@ -67,6 +87,12 @@ class GuardTestCase(BaseTestCase):
             actor=cls.rob, site=cls.site_b, address="", members=[member(family="Бондар")]
         )
         do_issue_card(actor=cls.rob, household=other)
+        first, second = cls.household_a.members.all()[:2]
+        cls.pair = do_mark_different(actor=cls.alice, person=first, other=second)
+        cls.registry_import = do_upload_import(
+            actor=cls.rita, site=cls.site_a, filename="list.csv",
+            content="прізвище,ім'я,стать,рік народження\nБойко,Ганна,ж,1970\n".encode(),
+        )  # fmt: skip
 
     def test_every_view_declares_who_may_use_it(self) -> None:
         undeclared = [
@@ -87,7 +113,8 @@ class GuardTestCase(BaseTestCase):
         if kind is None:
             return reverse(name)
         target = {"household": self.household_a, "card": self.card_a, "session": self.session_a,
-                  "user": self.victor}  # fmt: skip
+                  "user": self.victor, "person": self.household_a.members.get(given_name="Оксана"),
+                  "pair": self.pair, "import": self.registry_import}  # fmt: skip
         return reverse(name, kwargs={"pk": target[kind].pk})
 
     def expected(self, user: User, name: str, roles: tuple[str, ...]) -> set[int]:

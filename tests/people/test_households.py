@@ -14,8 +14,8 @@ from hromada.people.models import BirthPrecision, Card, Household, Person
 from tests.base import BaseTestCase, member
 
 
-def household_form(**overrides: str) -> dict[str, Any]:
-    data = {
+def household_form(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "address": "вул. Садова, 5",
         "members-TOTAL_FORMS": "4",
         "members-INITIAL_FORMS": "0",
