@@ -595,3 +595,79 @@ def do_discard_import(*, actor: User, registry_import: RegistryImport) -> Regist
         fields=["status", "content"], site=registry_import.site,
     )  # fmt: skip
     return registry_import
+
+
+# the reason code of a pair the regional linkage job found (scripts/splink_link.py): Splink
+# gives a probability, not which fields agreed
+LINKAGE = "linkage"
+
+
+@dataclass(frozen=True)
+class LinkedPair:
+    """Two persons the linkage job found likely to be one, with its match probability."""
+
+    person_a: uuid.UUID
+    person_b: uuid.UUID
+    probability: float
+
+
+class UnknownLinkedPerson(RegistryError):
+    def __init__(self) -> None:
+        super().__init__(_("A pair names a person who is not in the registry."))
+
+
+@transaction.atomic
+def do_import_duplicate_pairs(*, actor: User | None, pairs: Sequence[LinkedPair]) -> int:
+    """Add the pairs the regional linkage job found to the coordinators' review queue.
+
+    All or nothing: a pair that names an unknown person, or one person twice, fails the whole
+    import. A pair already in the queue, in any state, is left as it is (decided pairs stay
+    decided); a pair with a record merged since the export is not raised. Returns how many
+    pairs were added."""
+    best: dict[tuple[str, str], float] = {}
+    for pair in pairs:
+        if pair.person_a == pair.person_b:
+            raise RegistryError(_("A pair names the same person twice."))
+        if not 0.0 <= pair.probability <= 1.0:
+            raise RegistryError(_("A match probability must be between 0 and 1."))
+        # ordered by the ids as text, as _ordered and lib.matching order them
+        a, b = sorted((str(pair.person_a), str(pair.person_b)))
+        best[a, b] = max(pair.probability, best.get((a, b), 0.0))
+    ids = sorted({uuid.UUID(i) for key in best for i in key})
+    current: set[str] = set()
+    known_ids = 0
+    for start in range(0, len(ids), 500):  # SQLite's limit on a query's parameters
+        chunk = ids[start : start + 500]
+        for pk, status in Person.objects.filter(pk__in=chunk).values_list("pk", "status"):
+            known_ids += 1
+            if status != PersonStatus.MERGED:
+                current.add(str(pk))
+    if known_ids != len(ids):
+        raise UnknownLinkedPerson()
+    known = set(DuplicatePair.objects.values_list("person_a", "person_b").iterator(chunk_size=5000))
+    known_text = {(str(a), str(b)) for a, b in known}
+    new = [
+        DuplicatePair(
+            person_a_id=uuid.UUID(a),
+            person_b_id=uuid.UUID(b),
+            score=probability,
+            reasons=[LINKAGE],
+        )  # fmt: skip
+        for (a, b), probability in best.items()
+        if (a, b) not in known_text and a in current and b in current
+    ]
+    DuplicatePair.objects.bulk_create(new, batch_size=1000)
+    AuditEvent.objects.bulk_create(
+        (
+            AuditEvent(
+                actor=actor,
+                action="people.import_duplicate",
+                object_type="people.duplicatepair",
+                object_id=str(pair.pk),
+                fields=["person_a", "person_b", "score", "reasons"],
+            )  # fmt: skip
+            for pair in new
+        ),
+        batch_size=1000,
+    )
+    return len(new)

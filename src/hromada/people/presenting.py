@@ -55,6 +55,8 @@ REASONS: dict[str, Promise] = {
     matching.SAME_HOUSEHOLD: _("members of one household"),
     CARD: _("card code"),
     CONTAINS: _("the name contains what was typed"),
+    # people.actions.LINKAGE: a pair the regional linkage job found (docs/linkage.md)
+    "linkage": _("found by the regional linkage job"),
 }
 
 
