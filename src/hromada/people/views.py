@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from hromada.core.models import User
@@ -66,7 +65,6 @@ def _get_card_for_user(user: User, pk: uuid.UUID) -> Card:
     return card
 
 
-@csrf_protect
 @role_required(*REGISTRY)
 def household_list(request: HttpRequest) -> HttpResponse:
     """The registry's front page: one search box (names in any spelling and script, document
