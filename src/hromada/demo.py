@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
@@ -157,6 +158,14 @@ def _household(rng: random.Random) -> list[MemberData]:
     return adults + children
 
 
+def _without_used(member: MemberData, used: set[tuple[str, str]]) -> MemberData:
+    """The member without a random document number drawn twice (a big town draws some
+    twice; a number is one person's)."""
+    documents = tuple(doc for doc in member.documents if doc not in used)
+    used.update(documents)
+    return replace(member, documents=documents)
+
+
 def _second_record(rng: random.Random, original: MemberData) -> MemberData:
     """The same person registered again elsewhere, as happens: the name in Latin as a
     volunteer's list spelled it, or in its Russian form from an old certificate, and no
@@ -225,10 +234,11 @@ def _load_town(*, households: int) -> None:
         sites=Site.objects.none(),
     )  # fmt: skip
     bread = do_create_commodity(actor=coordinator, code="bread", name="Хліб", unit="бух.")
+    used: set[tuple[str, str]] = set()
     for index in range(households):
         site = municipal if index % 6 else school
         street = rng.choice(STREETS)
-        members = _household(rng)
+        members = [_without_used(member, used) for member in _household(rng)]
         household = do_create_household(
             actor=coordinator,
             site=site,
