@@ -20,7 +20,6 @@ from hromada.core.forms import SiteChoiceForm
 from hromada.core.models import Site, User
 from hromada.core.permissions import role_required
 from hromada.people.actions import (
-    ImportFailed,
     RegistryError,
     do_discard_import,
     do_import_rows,
@@ -233,10 +232,7 @@ def import_run(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             households=the_plan.households,
             duplicates=the_plan.duplicates(),
         )
-    except ImportFailed as error:
-        messages.error(request, str(error))
-        return redirect("people:import_preview", pk=registry_import.pk)
-    except RegistryError as error:
+    except RegistryError as error:  # ImportFailed among them: the message names the row
         messages.error(request, str(error))
         return redirect("people:import_preview", pk=registry_import.pk)
     # what was left out is shown on the result page: row, column, reason; never a value
