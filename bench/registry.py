@@ -213,7 +213,7 @@ def run_hromada(table: Table, out: dict[str, Any]) -> Pairs:
     records = _records(table, matching)
     out["load_s"] += time.perf_counter() - started
     started = time.perf_counter()
-    found = matching.find_duplicates(records)
+    found = matching.find_duplicates(records, processes=os.cpu_count() or 1)
     out["wall_s"] = time.perf_counter() - started
     return [(int(a), int(b)) for a, b, _match in found]
 

@@ -325,6 +325,84 @@ def test_it_finds_the_same_pairs_in_one_process_as_in_several(people: list[Recor
     alone = find_duplicates(records)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(m, "_PARALLEL_RECORDS", 0)
-        shared = find_duplicates(records)
+        shared = find_duplicates(records, processes=2)
     assert shared == alone
     assert {(f"r{i}", f"s{i}") for i in range(len(people))} <= {(a, b) for a, b, _m in alone}
+
+
+def _namesakes(family: str, given: str, patronymic: str, sex: str) -> list[Record]:
+    """More bearers of one name than a block holds, each born in another year."""
+    return [
+        Record(f"n{year}", family, given, patronymic, sex, year, 1 + year % 12, 1 + year % 28)
+        for year in range(1930, 1930 + m.MAX_BLOCK + 10)
+        if year != 1939 and year != 1989
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dated", "other"),
+    [
+        # A year-only record of a common name: the year agrees, and few bear name and year.
+        ((1939, 2, 28), (1939, None, None)),
+        # Day and month swapped on one form.
+        ((1989, 12, 9), (1989, 9, 12)),
+    ],
+)
+def test_it_counts_namesakes_born_in_the_same_year_only(
+    dated: tuple[int, int, int], other: tuple[int, int | None, int | None]
+) -> None:
+    namesakes = _namesakes("Шевченко", "Андрій", "Іванович", "male")
+    year, month, day = dated
+    one = Record("a", "Шевченко", "Андрій", "Іванович", "male", year, month, day)
+    year, month_or_none, day_or_none = other
+    again = replace(one, id="b", birth_month=month_or_none, birth_day=day_or_none)
+    found = find_duplicates([*namesakes, one, again])
+    assert ("a", "b") in {(a, b) for a, b, _match in found}
+
+
+def test_it_compares_a_dated_and_an_undated_record_of_a_common_name() -> None:
+    # Бойко Ірина is borne by more than a block holds; the undated record shares no key with
+    # a year, and its name key (n:) alone is too common to pair.
+    namesakes = [
+        replace(r, patronymic=p)
+        for r, p in zip(
+            _namesakes("Бойко", "Ірина", "", "female"),
+            ("Петрівна", "Іванівна", "Олегівна", "Андріївна") * 30,
+            strict=False,
+        )
+    ]
+    dated = Record("a", "Бойко", "Ірина", "Сергіївна", "female", 1999, 9, 17, household="h")
+    undated = Record("b", "Бойко", "Ірина", "Сергіївна", "female", household="h")
+    assert len([r for r in namesakes if name_key(r.family) == "boiko"]) > m.MAX_BLOCK
+    found = find_duplicates([*namesakes, dated, undated])
+    assert ("a", "b") in {(a, b) for a, b, _match in found}
+
+
+@pytest.mark.parametrize(("given", "typed"), [("Ніна", "Нна"), ("Олег", "Олге")])
+def test_it_matches_a_typo_in_the_given_name_within_one_household(given: str, typed: str) -> None:
+    # A slip that is no name at all (Нна), or two letters swapped (Олге): not a relative.
+    one = Record("a", "Дзюбишин", given, "Петрівна", "", 1970, 3, 4, household="h")
+    again = replace(one, id="b", given=typed)
+    match = compare(one, again)
+    assert m.GIVEN_NAME_TYPO in match.reasons
+    assert m.SAME_HOUSEHOLD not in match.reasons
+    assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("a", "b")}
+
+
+def test_it_counts_two_letters_swapped_as_one_slip() -> None:
+    assert m._slip_level("oleh", "olhe") == m._TYPO
+    assert m._name_level("олег", "oleh", "олге", "olhe") == m._TYPO
+
+
+def test_it_does_not_count_namesakes_of_other_households_against_a_household_record() -> None:
+    # Twenty women of one full name live elsewhere; in her own household, an undated record of
+    # her name is her, not any of them.
+    namesakes = [
+        Record(f"n{i}", "Бойко", "Ірина", "Сергіївна", "female", 1950 + i, 5, 5, household=f"h{i}")
+        for i in range(20)
+    ]
+    dated = Record("a", "Бойко", "Ірина", "Сергіївна", "female", 1999, 9, 17, household="h")
+    undated = Record("b", "Бойко", "Ірина", "Сергіївна", "female", household="h")
+    found = {(a, b) for a, b, _match in find_duplicates([*namesakes, dated, undated])}
+    assert ("a", "b") in found
+    assert not any("b" in pair and "a" not in pair for pair in found)

@@ -18,6 +18,7 @@ birth date each leave at least one key intact (see `index_keys`).
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import multiprocessing
@@ -140,27 +141,34 @@ _BIAS: Final = 7.0
 _PATRONYMIC_ENDINGS: Final = ("ovih", "evih", "ivna", "ovna", "evna", "ih", "inihna")
 
 
+@lru_cache(maxsize=200_000)
 def _words(text: str) -> str:
+    # Cached: names repeat, and the batch then holds one string for all who bear a name.
     return " ".join(text.split()).casefold()
 
 
-def _name_level(a_raw: str, a_key: str, b_raw: str, b_key: str) -> int:
+# Cached: the records of one block share names, so a batch asks about the same two names
+# again and again (two in three calls at 100,000 records).
+@lru_cache(maxsize=1 << 19)
+def _name_level(a_word: str, a_key: str, b_word: str, b_key: str) -> int:
     """How one written name agrees with another: the same, the same key, a typo apart, two
-    slips apart, far apart, or different."""
+    slips apart, far apart, or different. The names come as `_words` made them: the batch
+    compares each name many times, and makes its words once."""
     if a_key == b_key:
         if not a_key:
             return _DIFFERS
-        return _SAME if a_raw == b_raw or _words(a_raw) == _words(b_raw) else _SPELLING
+        return _SAME if a_word == b_word else _SPELLING
     level = _key_level(a_key, b_key) if a_key < b_key else _key_level(b_key, a_key)
-    if level < _TYPO and OSA.distance(_words(a_raw), _words(b_raw), score_cutoff=1) <= 1:
-        # Folding can widen a slip (Лілія, Ллія: lila, la), or land it on another name's key
-        # (Іанна for Іванна folds like Яна): as written, it is one letter. Unless both are
-        # names as written (Лідія, Лілія), or the female and male forms of one.
-        a_word, b_word = _words(a_raw), _words(b_raw)
-        if not _sex_forms(a_key, b_key) and not (
-            is_known_spelling(a_word) and is_known_spelling(b_word)
-        ):
-            return _TYPO
+    # Folding can widen a slip (Лілія, Ллія: lila, la), or land it on another name's key
+    # (Іанна for Іванна folds like Яна): as written, it is one letter. Unless both are
+    # names as written (Лідія, Лілія), or the female and male forms of one.
+    if (
+        level < _TYPO
+        and OSA.distance(a_word, b_word, score_cutoff=1) <= 1
+        and not _sex_forms(a_key, b_key)
+        and not (is_known_spelling(a_word) and is_known_spelling(b_word))
+    ):
+        return _TYPO
     return level
 
 
@@ -217,6 +225,10 @@ class _Names:
     family_key: str
     given_key: str
     patronymic_key: str
+    # The names as `_words` writes them, for `_name_level`.
+    family_words: str
+    given_words: str
+    patronymic_words: str
 
 
 @lru_cache(maxsize=200_000)
@@ -228,7 +240,15 @@ def _names(family: str, given: str, patronymic: str) -> _Names:
         if len(words) >= 2 and name_key(words[-1]).endswith(_PATRONYMIC_ENDINGS):
             given, patronymic = " ".join(words[:-1]), words[-1]
     return _Names(
-        family, given, patronymic, name_key(family), name_key(given), name_key(patronymic)
+        family,
+        given,
+        patronymic,
+        name_key(family),
+        name_key(given),
+        name_key(patronymic),
+        _words(family),
+        _words(given),
+        _words(patronymic),
     )
 
 
@@ -352,19 +372,31 @@ def compare(a: Record, b: Record) -> Match:
 
 
 def _compare(a: Record, an: _Names, b: Record, bn: _Names) -> Match:
-    family_level = _name_level(an.family, an.family_key, bn.family, bn.family_key)
-    given_level = _name_level(an.given, an.given_key, bn.given, bn.given_key)
-    reasons: list[str] = []
+    return _compare_levels(a, an, b, bn, *_name_levels(an, bn))
+
+
+def _name_levels(an: _Names, bn: _Names) -> tuple[int, int, bool]:
+    """The levels of the family and the given name, and whether they agree better swapped."""
+    family_level = _name_level(an.family_words, an.family_key, bn.family_words, bn.family_key)
+    given_level = _name_level(an.given_words, an.given_key, bn.given_words, bn.given_key)
     if family_level + given_level < 2 * _TYPO:
-        swapped_family = _name_level(an.family, an.family_key, bn.given, bn.given_key)
-        swapped_given = _name_level(an.given, an.given_key, bn.family, bn.family_key)
+        swapped_family = _name_level(an.family_words, an.family_key, bn.given_words, bn.given_key)
+        swapped_given = _name_level(an.given_words, an.given_key, bn.family_words, bn.family_key)
         if swapped_family + swapped_given > family_level + given_level + 2:
-            reasons.append(NAMES_SWAPPED)
-            family_level, given_level = swapped_family, swapped_given
+            return swapped_family, swapped_given, True
+    return family_level, given_level, False
+
+
+def _compare_levels(
+    a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int, swapped: bool
+) -> Match:
+    reasons: list[str] = [NAMES_SWAPPED] if swapped else []
     points = _field("family", family_level, reasons)
     points += _field("given", given_level, reasons)
     if an.patronymic_key and bn.patronymic_key:
-        level = _name_level(an.patronymic, an.patronymic_key, bn.patronymic, bn.patronymic_key)
+        level = _name_level(
+            an.patronymic_words, an.patronymic_key, bn.patronymic_words, bn.patronymic_key
+        )
         points += _field("patronymic", level, reasons)
     birth_a = (a.birth_year, a.birth_month, a.birth_day)
     birth_b = (b.birth_year, b.birth_month, b.birth_day)
@@ -534,17 +566,17 @@ def score_query(query: Query, record: Record) -> Match:
     """How well one record answers a search. The query's names may stand in any order."""
     names = _record_names(record)
     fields = [
-        (field, raw, key)
-        for field, raw, key in (
-            ("family", names.family, names.family_key),
-            ("given", names.given, names.given_key),
-            ("patronymic", names.patronymic, names.patronymic_key),
+        (field, words, key)
+        for field, words, key in (
+            ("family", names.family_words, names.family_key),
+            ("given", names.given_words, names.given_key),
+            ("patronymic", names.patronymic_words, names.patronymic_key),
         )
         if key
     ]
-    typed = [(n, k) for n, k in ((n, name_key(n)) for n in query.names) if k][:4]
+    typed = [(_words(n), k) for n, k in ((n, name_key(n)) for n in query.names) if k][:4]
     # Place each typed name on a field or on none, keep the placement with the most points.
-    levels = [[_name_level(raw, key, f[1], f[2]) for f in fields] for raw, key in typed]
+    levels = [[_name_level(words, key, f[1], f[2]) for f in fields] for words, key in typed]
     points_of = [
         [_placed_points(f[0], level) for f, level in zip(fields, row, strict=True)]
         for row in levels
@@ -567,7 +599,7 @@ def score_query(query: Query, record: Record) -> Match:
             if levels[t][slot] in (_TYPO, _NEAR):
                 # Of two names a slip from what was typed, the one nearer as written first
                 # (Цпчук: Цапчук before Захук, which folds as near).
-                written = JaroWinkler.similarity(_words(typed[t][0]), _words(fields[slot][1]))
+                written = JaroWinkler.similarity(typed[t][0], fields[slot][1])
                 points += _NEARER_AS_WRITTEN * written
     birth_q = (query.birth_year, query.birth_month, query.birth_day)
     points += _birth(birth_q, (record.birth_year, record.birth_month, record.birth_day), reasons)
@@ -656,7 +688,29 @@ class SearchIndex:
             # out: its records would cost more time than they are likely to be the answer.
             if posting is not None and len(posting) <= max_posting:
                 candidates.update(posting)
-        scored = [(score_query(query, self._records[i]), i) for i in candidates]
+        # The records of one key are mostly namesakes: those alike in all that the query asks
+        # about (no birth date asked: only the names) are scored once.
+        dated, documented, phoned = (
+            query.birth_year is not None,
+            bool(query.document),
+            bool(query.phone),
+        )
+        scores: dict[tuple[object, ...], Match] = {}
+        scored: list[tuple[Match, int]] = []
+        for i in candidates:
+            record = self._records[i]
+            alike = (
+                record.family,
+                record.given,
+                record.patronymic,
+                (record.birth_year, record.birth_month, record.birth_day) if dated else None,
+                record.documents if documented else None,
+                record.phone if phoned else None,
+            )
+            match = scores.get(alike)
+            if match is None:
+                match = scores[alike] = score_query(query, record)
+            scored.append((match, i))
         best = heapq.nlargest(limit, scored, key=lambda pair: (pair[0].score, -pair[1]))
         return [(self._records[i], match) for match, i in best]
 
@@ -698,7 +752,7 @@ _UNDATED_ONLY: Final = ("n:", "e:", "g:")
 
 
 def find_duplicates(
-    records: Iterable[Record], *, threshold: float = DEFAULT_THRESHOLD
+    records: Iterable[Record], *, threshold: float = DEFAULT_THRESHOLD, processes: int = 1
 ) -> list[tuple[str, str, Match]]:
     """Pairs of records that are likely one person, (id_a, id_b, match) with id_a < id_b,
     best first.
@@ -707,12 +761,27 @@ def find_duplicates(
     borne by many in the batch say less than two that agree on a rare one, so the score is
     moved by the log of how many records share the name (`_name_frequency_points`).
 
-    On a machine with several cores (and `fork`), the keys are shared out among processes by
+    Given `processes` > 1 on a machine with several cores (and `fork`), and a large batch,
+    the keys are shared out among up to that many processes by
     their hash, each process pairing and comparing the records of its own keys; a pair that
     shares keys in two shares is compared twice and reported once. Blocks are held by the
     hash of their key, and a block of one record by the bare record number, so a million
     records fit in about two gigabytes."""
-    items = list(records)
+    # The batch makes millions of small objects and no reference cycles: without the cyclic
+    # collector walking them all again and again (and, in a forked worker, copying every page
+    # it walks), a million records take two thirds of the time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _find_duplicates(list(records), threshold, processes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _find_duplicates(
+    items: list[Record], threshold: float, processes: int
+) -> list[tuple[str, str, Match]]:
     prepared = [_record_names(record) for record in items]
     # hash(names, year) -> how many records bear those names.
     name_counts: dict[int, int] = {}
@@ -720,7 +789,7 @@ def find_duplicates(
         for name in _name_count_keys(names, record.birth_year):
             name_counts[name] = name_counts.get(name, 0) + 1
     work = _Batch(items, prepared, name_counts, threshold)
-    unique = {(a, b): match for a, b, match in _find_in_parallel(work)}
+    unique = {(a, b): match for a, b, match in _find_in_parallel(work, processes)}
     found = [(a, b, match) for (a, b), match in unique.items()]
     found.sort(key=lambda row: (-row[2].score, row[0], row[1]))
     return found
@@ -741,9 +810,12 @@ _FORKED_BATCH: _Batch | None = None
 _PARALLEL_RECORDS: Final = 100_000
 
 
-def _find_in_parallel(work: _Batch) -> list[tuple[str, str, Match]]:
+def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Match]]:
+    """One process unless asked for more: forking a threaded process (a web server serving
+    the "check now" button) can copy a lock another thread held and hang the child, so only
+    a command run on its own asks for processes."""
     global _FORKED_BATCH
-    shares = min(os.cpu_count() or 1, 4)
+    shares = min(processes, os.cpu_count() or 1, 4)
     if (
         shares < 2
         or len(work.items) < _PARALLEL_RECORDS
@@ -775,7 +847,8 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
     items, prepared = work.items, work.prepared
     # hash(key) -> record number, or the list of them once a second record shares the key.
     dated_blocks: dict[int, int | list[int]] = {}
-    undated_blocks: dict[int, int | list[int]] = {}
+    # One table per kind of undated-only key (n:, e:, g:), for _free_level.
+    undated_blocks: dict[str, dict[int, int | list[int]]] = {"n": {}, "e": {}, "g": {}}
     phone_blocks: dict[int, int | list[int]] = {}
     for position, (record, names) in enumerate(zip(items, prepared, strict=True)):
         dated, undated = _batch_keys(
@@ -784,7 +857,6 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
         for blocks, keys in (
             (dated_blocks, dated),
             (dated_blocks, tuple(f"d:{n}" for n in set(record.documents))),
-            (undated_blocks, undated),
             (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
         ):
             for key in keys:
@@ -798,6 +870,18 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
                     blocks[hashed] = [held, position]
                 else:
                     held.append(position)
+        for key in undated:
+            hashed = hash(key)
+            if hashed % shares != share:
+                continue
+            blocks = undated_blocks[key[0]]
+            held = blocks.setdefault(hashed, position)
+            if held is position:
+                continue
+            if isinstance(held, int):
+                blocks[hashed] = [held, position]
+            else:
+                held.append(position)
     count = len(items)
     pairs: set[int] = set()
     for members in dated_blocks.values():
@@ -808,15 +892,27 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
         if isinstance(members, list) and len(members) <= MAX_BLOCK:
             _add_pairs(pairs, members, count, items, across_households=True)
     del phone_blocks
-    for members in undated_blocks.values():
-        if not isinstance(members, list):
-            continue
-        dateless = [m for m in members if items[m].birth_year is None]
-        if not dateless or len(dateless) * len(members) > MAX_BLOCK * MAX_BLOCK:
-            continue
-        for i in dateless:
-            for j in members:
-                if i < j or (j < i and items[j].birth_year is not None):
+    least_points = _least_points(work.threshold)
+    for kind, kind_blocks in undated_blocks.items():
+        least_level = _least_free_level(kind, least_points)
+        for members in kind_blocks.values():
+            if not isinstance(members, list):
+                continue
+            dateless = [m for m in members if items[m].birth_year is None]
+            if not dateless or len(dateless) * len(members) > MAX_BLOCK * MAX_BLOCK:
+                continue
+            for i in dateless:
+                a, an = items[i], prepared[i]
+                for j in members:
+                    if not (i < j or (j < i and items[j].birth_year is not None)):
+                        continue
+                    b = items[j]
+                    if a.sex and b.sex and a.sex != b.sex:
+                        continue  # a brother and a sister (e:), as in _add_pairs
+                    if _free_level(kind, an, prepared[j]) < least_level and not (
+                        a.documents and b.documents
+                    ):
+                        continue
                     pairs.add(i * count + j if i < j else j * count + i)
     del undated_blocks
     return _compare_pairs(work, pairs)
@@ -826,11 +922,17 @@ def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, M
     items, prepared, name_counts = work.items, work.prepared, work.name_counts
     count = len(items)
     found: list[tuple[str, str, Match]] = []
+    # Below these points `compare` scores a pair under the threshold whatever its patronymic,
+    # even with the largest name-frequency bonus: most candidates of a block are neighbours.
+    least_points = _least_points(work.threshold)
     for pair in pairs:
         i, j = divmod(pair, count)
         a, b = items[i], items[j]
         an, bn = prepared[i], prepared[j]
-        match = _compare(a, an, b, bn)
+        family_level, given_level, swapped = _name_levels(an, bn)
+        if _best_points(a, an, b, bn, family_level, given_level) < least_points:
+            continue
+        match = _compare_levels(a, an, b, bn, family_level, given_level, swapped)
         if match.score < 0.02 or SAME_HOUSEHOLD in match.reasons:
             continue
         reasons = match.reasons
@@ -843,12 +945,79 @@ def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, M
                 name_counts.get(_name_count_key(an, year, patronymic=patronymic), 1),
                 name_counts.get(_name_count_key(bn, year, patronymic=patronymic), 1),
             )
-            match = _with_points(match, _name_frequency_points(shared))
+            points = _name_frequency_points(shared)
+            if a.household and a.household == b.household:
+                # Namesakes in other households are no candidates for a record of this one,
+                # whose members compare() has already told apart: a common name costs nothing.
+                points = max(points, 0.0)
+            match = _with_points(match, points)
         if match.score >= work.threshold:
             if a.id > b.id:
                 a, b = b, a
             found.append((a.id, b.id, match))
     return found
+
+
+def _least_points(threshold: float) -> float:
+    """Below these points `compare` scores a pair under `threshold`, even with the largest
+    name-frequency bonus."""
+    threshold = min(max(threshold, 1e-6), 1 - 1e-6)
+    return _BIAS + math.log(threshold / (1 - threshold)) - _name_frequency_points(1) - 0.01
+
+
+# The name an undated-only key leaves free: n: pairs on both names (the patronymic is free),
+# e: on the family name and the patronymic, g: on the given name and the patronymic.
+_FREE_FIELD: Final = {"n": "patronymic", "e": "given", "g": "family"}
+
+
+def _free_level(kind: str, an: _Names, bn: _Names) -> int:
+    if kind == "n":
+        if not an.patronymic_key or not bn.patronymic_key:
+            return _SAME
+        return _name_level(
+            an.patronymic_words, an.patronymic_key, bn.patronymic_words, bn.patronymic_key
+        )
+    if kind == "e":
+        return _name_level(an.given_words, an.given_key, bn.given_words, bn.given_key)
+    return _name_level(an.family_words, an.family_key, bn.family_words, bn.family_key)
+
+
+@lru_cache(maxsize=16)
+def _least_free_level(kind: str, least_points: float) -> int:
+    """The lowest level of the free name at which a pair with one record undated can reach
+    `least_points`: with no birth date, only the names and a phone count (documents aside)."""
+    best = _FAMILY_POINTS[0] + _GIVEN_POINTS[0] + _PATRONYMIC_POINTS[0] + 3 * _EXACT_SPELLING
+    best += 2.0  # a shared phone
+    free = _FREE_FIELD[kind]
+    for level in (_DIFFERS, _FAR, _NEAR, _TYPO, _SPELLING, _SAME):
+        points = best - _FIELD_POINTS[free][0] - _EXACT_SPELLING + _field(free, level, [])
+        if points >= least_points:
+            return level
+    return _SAME
+
+
+def _best_points(
+    a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int
+) -> float:
+    """The most points `_compare_levels` can give, knowing the family and given names' levels:
+    everything but the patronymic is counted as it will be, the patronymic as agreeing."""
+    points = _FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _GIVEN_POINTS[_LEVEL_POINTS[given_level]]
+    points += 2 * _EXACT_SPELLING
+    if an.patronymic_key and bn.patronymic_key:
+        points += _PATRONYMIC_POINTS[0] + _EXACT_SPELLING
+    scratch: list[str] = []
+    points += _birth(
+        (a.birth_year, a.birth_month, a.birth_day),
+        (b.birth_year, b.birth_month, b.birth_day),
+        scratch,
+    )
+    if a.documents and b.documents:
+        points += _documents(a.documents, b.documents, scratch)
+    if a.phone and b.phone:
+        points += _phone(a.phone, b.phone, scratch)
+    if a.sex and b.sex and a.sex != b.sex:
+        points -= 4.0
+    return points
 
 
 @lru_cache(maxsize=100_000)
@@ -871,17 +1040,22 @@ def _add_pairs(
     across_households: bool = False,
     dates_must_fit: bool = False,
 ) -> None:
+    # Day and month of each member, made once per block rather than once per pair.
+    days = [_day_of_year(items[i]) if dates_must_fit else None for i in members]
     for x, i in enumerate(members):
         a = items[i]
-        for j in members[x + 1 :]:
+        a_day = days[x]
+        for y in range(x + 1, len(members)):
+            j = members[y]
             b = items[j]
             if a.sex and b.sex and a.sex != b.sex:
                 continue  # compare() would score them far below any threshold
+            b_day = days[y]
             if (
-                dates_must_fit
-                and None not in (a.birth_month, a.birth_day, b.birth_month, b.birth_day)
-                and (a.birth_month, a.birth_day) != (b.birth_month, b.birth_day)
-                and (a.birth_month, a.birth_day) != (b.birth_day, b.birth_month)
+                a_day is not None
+                and b_day is not None
+                and a_day != b_day
+                and a_day != (b_day[1], b_day[0])
                 and not set(a.documents) & set(b.documents)
             ):
                 # Names a typo apart and the birth dates different: compare() would score
@@ -896,6 +1070,12 @@ def _add_pairs(
                 # members born in different years are two people (see compare()).
                 continue
             pairs.add(i * count + j if i < j else j * count + i)
+
+
+def _day_of_year(record: Record) -> tuple[int, int] | None:
+    if record.birth_month is None or record.birth_day is None:
+        return None
+    return record.birth_month, record.birth_day
 
 
 def _name_count_key(names: _Names, year: int | None, *, patronymic: bool) -> int:

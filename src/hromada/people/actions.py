@@ -281,10 +281,10 @@ def do_mark_different(
 
 
 @transaction.atomic
-def do_find_duplicates(*, actor: User | None) -> int:
+def do_find_duplicates(*, actor: User | None, processes: int = 1) -> int:
     """Run the batch check over the whole registry; pairs not seen before join the review
     queue. Decided pairs stay decided. Returns how many pairs were added."""
-    found = matching.find_duplicates(all_records())
+    found = matching.find_duplicates(all_records(), processes=processes)
     known = set(DuplicatePair.objects.values_list("person_a", "person_b").iterator(chunk_size=5000))
     known_text = {(str(a), str(b)) for a, b in known}
     new = [

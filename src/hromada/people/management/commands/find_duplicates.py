@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -23,5 +24,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["reindex"]:
             self.stdout.write(f"Keys rewritten for {reindex_all()} people.")
-        added = do_find_duplicates(actor=None)
+        added = do_find_duplicates(actor=None, processes=os.cpu_count() or 1)
         self.stdout.write(f"{added} new possible duplicates in the review queue.")
