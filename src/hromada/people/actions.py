@@ -285,16 +285,25 @@ def do_find_duplicates(*, actor: User | None, processes: int = 1) -> int:
     """Run the batch check over the whole registry; pairs not seen before join the review
     queue. Decided pairs stay decided. Returns how many pairs were added."""
     found = matching.find_duplicates(all_records(), processes=processes)
+    return _queue_pairs(
+        actor=actor,
+        action="people.raise_duplicate",
+        pairs={(a, b): (match.score, list(match.reasons)) for a, b, match in found},
+    )
+
+
+def _queue_pairs(
+    *, actor: User | None, action: str, pairs: dict[tuple[str, str], tuple[float, list[str]]]
+) -> int:
+    """Add the pairs (ids as text, ordered) not yet known to the review queue, each with its
+    audit row; a pair already known, in any state, stays as it is. Returns how many."""
     known = set(DuplicatePair.objects.values_list("person_a", "person_b").iterator(chunk_size=5000))
     known_text = {(str(a), str(b)) for a, b in known}
     new = [
         DuplicatePair(
-            person_a_id=uuid.UUID(a),
-            person_b_id=uuid.UUID(b),
-            score=match.score,
-            reasons=list(match.reasons),
-        )  # fmt: skip
-        for a, b, match in found
+            person_a_id=uuid.UUID(a), person_b_id=uuid.UUID(b), score=score, reasons=reasons
+        )
+        for (a, b), (score, reasons) in pairs.items()
         if (a, b) not in known_text
     ]
     DuplicatePair.objects.bulk_create(new, batch_size=1000)
@@ -302,7 +311,7 @@ def do_find_duplicates(*, actor: User | None, processes: int = 1) -> int:
         (
             AuditEvent(
                 actor=actor,
-                action="people.raise_duplicate",
+                action=action,
                 object_type="people.duplicatepair",
                 object_id=str(pair.pk),
                 fields=["person_a", "person_b", "score", "reasons"],
@@ -644,30 +653,12 @@ def do_import_duplicate_pairs(*, actor: User | None, pairs: Sequence[LinkedPair]
                 current.add(str(pk))
     if known_ids != len(ids):
         raise UnknownLinkedPerson()
-    known = set(DuplicatePair.objects.values_list("person_a", "person_b").iterator(chunk_size=5000))
-    known_text = {(str(a), str(b)) for a, b in known}
-    new = [
-        DuplicatePair(
-            person_a_id=uuid.UUID(a),
-            person_b_id=uuid.UUID(b),
-            score=probability,
-            reasons=[LINKAGE],
-        )  # fmt: skip
-        for (a, b), probability in best.items()
-        if (a, b) not in known_text and a in current and b in current
-    ]
-    DuplicatePair.objects.bulk_create(new, batch_size=1000)
-    AuditEvent.objects.bulk_create(
-        (
-            AuditEvent(
-                actor=actor,
-                action="people.import_duplicate",
-                object_type="people.duplicatepair",
-                object_id=str(pair.pk),
-                fields=["person_a", "person_b", "score", "reasons"],
-            )  # fmt: skip
-            for pair in new
-        ),
-        batch_size=1000,
+    return _queue_pairs(
+        actor=actor,
+        action="people.import_duplicate",
+        pairs={
+            (a, b): (probability, [LINKAGE])
+            for (a, b), probability in best.items()
+            if a in current and b in current
+        },
     )
-    return len(new)
