@@ -30,6 +30,7 @@ from hromada.people.actions import (
     do_mark_different,
     do_merge_persons,
 )
+from hromada.people.management.commands.export_linkage import COLUMNS
 from hromada.people.models import BirthPrecision, DuplicatePair, Household, Person, Sex
 from tests.base import BaseTestCase
 from tests.people.test_registry import person
@@ -102,6 +103,12 @@ class LinkageTestCase(BaseTestCase):
         self.assertEqual(canary["phone"], "+380671234567")
         self.assertEqual(canary["documents"], "idp_certificate:0123-4567890123;rnokpp:2089204568")
         self.assertEqual(latin["documents"], "")
+
+    def test_it_leaves_a_trace_of_the_export_in_the_audit_log(self) -> None:
+        self.export()
+        event = AuditEvent.objects.get(action="people.export_linkage")
+        self.assertEqual(event.fields, list(COLUMNS))
+        self.assertEqual(event.object_id, "*")
 
     def test_it_joins_the_words_of_a_double_name_in_one_order(self) -> None:
         a = do_create_household(

@@ -662,3 +662,16 @@ def do_import_duplicate_pairs(*, actor: User | None, pairs: Sequence[LinkedPair]
             if a in current and b in current
         },
     )
+
+
+@transaction.atomic
+def do_record_linkage_export(*, actor: User | None, columns: Sequence[str]) -> AuditEvent:
+    """A copy of the whole registry left this machine for the linkage job: who made it, when
+    and which fields it held ("*": every current person), so an auditor can ask where it went."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        action="people.export_linkage",
+        object_type="people.person",
+        object_id="*",
+        fields=list(columns),
+    )

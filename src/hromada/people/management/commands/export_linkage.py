@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
 from hromada.lib.names import name_keys
+from hromada.people.actions import do_record_linkage_export
 from hromada.people.models import BirthPrecision, Document, Person
 
 COLUMNS = (
@@ -131,6 +132,7 @@ class Command(BaseCommand):
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+        do_record_linkage_export(actor=None, columns=COLUMNS)
         self.stdout.write(
             f"{count} persons written to {out} (name keys, no names). It holds personal "
             "data: carry and keep it as the registry itself, delete it after the import."
