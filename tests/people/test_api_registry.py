@@ -463,6 +463,15 @@ class SearchTestCase(BaseTestCase):
         self.assertEqual({h["household"] for h in hits}, {str(self.household_a.pk)})
         self.assertEqual(len(hits), 3)
 
+    def test_it_searches_with_the_line_in_the_body_too(self) -> None:
+        posted = self.api(self.rita).post(f"{PEOPLE}/search", {"q": "Koval Oksana 1960"})
+        self.assertEqual(posted.status_code, 200)
+        got = self.api(self.rita).get(f"{PEOPLE}/search", q="Koval Oksana 1960").json()
+        self.assertEqual(posted.json(), got)
+        self.assertTrue(got)
+        self.assertEqual(self.api(self.dan).post(f"{PEOPLE}/search", {"q": "x"}).status_code, 403)
+        self.assertEqual(self.api(self.rita).post(f"{PEOPLE}/search", {}).status_code, 422)
+
     def test_it_lets_only_the_registry_search(self) -> None:
         for user in (self.dan, self.otto):
             self.assertEqual(self.api(user).get(f"{PEOPLE}/search", q="Коваль").status_code, 403)
