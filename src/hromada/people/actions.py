@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -133,18 +133,14 @@ def do_create_household(
     )  # fmt: skip
     # the first member is the head unless the form named another
     if not any(m.is_head for m in members):
-        members = [_with_head(members[0]), *members[1:]]
+        members = [replace(members[0], is_head=True), *members[1:]]
     seen_head = False
     for member in members:
         if member.is_head and seen_head:
-            member = _with_head(member, head=False)
+            member = replace(member, is_head=False)
         seen_head = seen_head or member.is_head
         _create_person(actor=actor, household=household, member=member)
     return household
-
-
-def _with_head(member: MemberData, *, head: bool = True) -> MemberData:
-    return MemberData(**{**member.__dict__, "is_head": head})
 
 
 def _create_person(*, actor: User | None, household: Household, member: MemberData) -> Person:

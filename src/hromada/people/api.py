@@ -38,7 +38,7 @@ from hromada.people.actions import (
     do_update_person,
 )
 from hromada.people.forms import AddressForm, HouseholdForm, MemberForm
-from hromada.people.matching import Hit, remember_different, search, visible_duplicates
+from hromada.people.matching import Hit, remember_different, search_for, visible_duplicates
 from hromada.people.models import (
     Card,
     DocumentKind,
@@ -171,8 +171,8 @@ class DeskHouseholdOut(Schema):
     members: list[DeskMemberOut]
 
 
-def _person(person: Person) -> dict[str, Any]:
-    """A person as JSON (text, not objects: an idempotent answer is stored as it was sent)."""
+def _person_summary(person: Person) -> dict[str, Any]:
+    """Who a person is, as a search result shows them."""
     return {
         "id": str(person.pk),
         "household": str(person.household_id),
@@ -183,10 +183,17 @@ def _person(person: Person) -> dict[str, Any]:
         "latin_name": person.latin_name(),
         "sex": person.sex,
         "birth": person.birth_display(),
+        "status": person.status,
+    }
+
+
+def _person(person: Person) -> dict[str, Any]:
+    """A person as JSON (text, not objects: an idempotent answer is stored as it was sent)."""
+    return {
+        **_person_summary(person),
         "birth_precision": person.birth_precision,
         "is_head": person.is_head,
         "phone": person.phone,
-        "status": person.status,
         "residency": person.residency,
         "displaced_from": person.displaced_from,
         "displaced_on": person.displaced_on.isoformat() if person.displaced_on else None,
@@ -438,18 +445,8 @@ class Conflict(Error):
 
 
 def _hit(hit: Hit) -> dict[str, Any]:
-    person = hit.person
     return {
-        "id": str(person.pk),
-        "household": str(person.household_id),
-        "site": str(person.household.site_id),
-        "family_name": person.family_name,
-        "given_name": person.given_name,
-        "patronymic": person.patronymic,
-        "latin_name": person.latin_name(),
-        "sex": person.sex,
-        "birth": person.birth_display(),
-        "status": person.status,
+        **_person_summary(hit.person),
         "score": round(hit.match.score, 3),
         "reasons": [{"code": r.code, "label": r.label, "differs": r.differs} for r in hit.reasons],
     }
@@ -595,9 +592,7 @@ def search_persons_posted(request: HttpRequest, payload: SearchIn) -> Any:
 
 def _search(request: HttpRequest, text: str, limit: int) -> list[dict[str, Any]]:
     user = _user(request, *REGISTRY)
-    # a coordinator may see everyone: no list of who to leave out
-    persons = None if user.has_role("coordinator") else Person.objects.visible_to(user)
-    return [_hit(hit) for hit in search(persons, text, limit=limit)]
+    return [_hit(hit) for hit in search_for(user, text, limit=limit)]
 
 
 class HouseholdIn(Schema):

@@ -834,12 +834,8 @@ def _households(rows: list[_Row], problems: list[Problem]) -> list[ImportedHouse
         households.append(ImportedHousehold(
             address=next((row.address for row in members if row.address), ""),
             members=[
-                (row.number, _as_head(row.member, heads[0] is row if heads else False))
+                (row.number, replace(row.member, is_head=heads[0] is row if heads else False))
                 for row in members if row.member is not None
             ],
         ))  # fmt: skip
     return households
-
-
-def _as_head(member: MemberData, head: bool) -> MemberData:
-    return MemberData(**{**member.__dict__, "is_head": head})

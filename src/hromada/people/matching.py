@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 
 from hromada.lib import cardcode, matching
-from hromada.lib.names import fold, name_keys
+from hromada.lib.names import name_keys
 from hromada.people.models import (
     BirthPrecision,
     Card,
@@ -30,8 +31,22 @@ if TYPE_CHECKING:
 CANDIDATES = 400
 
 
+class _Birth(TypedDict):
+    birth_year: int
+    birth_month: int | None
+    birth_day: int | None
+
+
+def _birth(born: date, precision: str) -> _Birth:
+    """A birth date as the parts its precision says are known."""
+    return {
+        "birth_year": born.year,
+        "birth_month": born.month if precision != BirthPrecision.YEAR else None,
+        "birth_day": born.day if precision == BirthPrecision.DAY else None,
+    }
+
+
 def record_of(person: Person, documents: Iterable[str] | None = None) -> matching.Record:
-    born = person.birth_date
     if documents is None:
         documents = [d.number for d in person.documents.all()]
     return matching.Record(
@@ -40,9 +55,7 @@ def record_of(person: Person, documents: Iterable[str] | None = None) -> matchin
         given=person.given_name,
         patronymic=person.patronymic,
         sex=person.sex,
-        birth_year=born.year if born else None,
-        birth_month=born.month if born and person.birth_precision != BirthPrecision.YEAR else None,
-        birth_day=born.day if born and person.birth_precision == BirthPrecision.DAY else None,
+        **_birth(person.birth_date, person.birth_precision),
         phone=person.phone,
         documents=tuple(documents),
         household=str(person.household_id),
@@ -51,16 +64,13 @@ def record_of(person: Person, documents: Iterable[str] | None = None) -> matchin
 
 def member_record(member: MemberData) -> matching.Record:
     """A person not yet saved, as a record, to look for them before registering."""
-    born, precision = member.birth_date, member.birth_precision
     return matching.Record(
         id="",
         family=member.family_name,
         given=member.given_name,
         patronymic=member.patronymic,
         sex=member.sex,
-        birth_year=born.year,
-        birth_month=born.month if precision != BirthPrecision.YEAR else None,
-        birth_day=born.day if precision == BirthPrecision.DAY else None,
+        **_birth(member.birth_date, member.birth_precision),
         phone=member.phone,
         documents=tuple(number for _kind, number in member.documents),
     )
@@ -97,12 +107,14 @@ def _persons_with_keys(
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    ids = (
-        PersonKey.objects.filter(key__in=wanted)
-        .values_list("person_id", flat=True)
-        .distinct()[:CANDIDATES]
-    )
-    found = Person.objects.current().filter(pk__in=list(ids))
+    return _persons_holding(Q(key__in=wanted), persons)
+
+
+def _persons_holding(keys: Q, persons: QuerySet[Person] | None) -> list[Person]:
+    """The current persons (at most CANDIDATES) holding keys that match `keys`, among
+    `persons` if given, with what scoring them reads."""
+    ids = PersonKey.objects.filter(keys).values_list("person_id", flat=True).distinct()
+    found = Person.objects.current().filter(pk__in=list(ids[:CANDIDATES]))
     if persons is not None:
         found = found.filter(pk__in=persons.values("pk"))
     return list(found.select_related("household__site").prefetch_related("documents"))
@@ -116,6 +128,13 @@ class Hit:
     @property
     def reasons(self) -> list[Reason]:
         return reason_labels(self.match.reasons)
+
+
+def search_for(user: User, text: str, *, limit: int = 20) -> list[Hit]:
+    """`search` among the persons the user may see."""
+    # a coordinator may see everyone: no list of who to leave out, so no subquery
+    persons = None if user.has_role("coordinator") else Person.objects.visible_to(user)
+    return search(persons, text, limit=limit)
 
 
 def search(persons: QuerySet[Person] | None, text: str, *, limit: int = 20) -> list[Hit]:
@@ -163,21 +182,14 @@ def _persons_with_family_prefix(
                 ranges |= Q(key__gte=start, key__lt=start[:-1] + chr(ord(start[-1]) + 1))
     if not ranges:
         return []
-    ids = PersonKey.objects.filter(ranges).values_list("person_id", flat=True)[:CANDIDATES]
-    found = Person.objects.current().filter(pk__in=list(ids))
-    if persons is not None:
-        found = found.filter(pk__in=persons.values("pk"))
-    return list(found.select_related("household__site").prefetch_related("documents"))
+    return _persons_holding(ranges, persons)
 
 
 def _contains_search(persons: QuerySet[Person] | None, text: str, limit: int) -> list[Hit]:
     """When no key matches (a name in a script lib.matching does not transliterate: Arabic,
     Hebrew, Georgian...), the persons whose folded name contains every word typed. A scan of
     the registry, so only a fallback."""
-    matches = Q()
-    for word in fold(text).split():
-        matches &= Q(search_key__contains=word)
-    found = Person.objects.current().filter(matches)
+    found = Person.objects.current().name_contains(text)
     if persons is not None:
         found = found.filter(pk__in=persons.values("pk"))
     match = matching.Match(score=0.5, reasons=(CONTAINS,))

@@ -49,10 +49,7 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
             return self.filter(pk__in=Card.objects.filter(code=code).values("household"))
         # every word in some member's name; filtered through a subquery, so that counts
         # annotated on the result still count all the members, not the matching ones
-        matches = Q()
-        for word in fold(query).split():
-            matches &= Q(search_key__contains=word)
-        return self.filter(pk__in=Person.objects.filter(matches).values("household"))
+        return self.filter(pk__in=Person.objects.name_contains(query).values("household"))
 
 
 class Household(DomainModel):
@@ -138,6 +135,14 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def current(self) -> PersonQuerySet:
         """Records of real people: not the second records merged into another."""
         return self.exclude(status=PersonStatus.MERGED)
+
+    def name_contains(self, text: str) -> PersonQuerySet:
+        """Persons whose folded name (see lib.names.fold) contains every word typed: a scan,
+        for names no key finds."""
+        matches = Q()
+        for word in fold(text).split():
+            matches &= Q(search_key__contains=word)
+        return self.filter(matches)
 
 
 class Person(DomainModel):

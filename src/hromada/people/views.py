@@ -35,7 +35,7 @@ from hromada.people.forms import (
     MemberForm,
     MemberFormSet,
 )
-from hromada.people.matching import Hit, remember_different, search, visible_duplicates
+from hromada.people.matching import Hit, remember_different, search_for, visible_duplicates
 from hromada.people.models import (
     Card,
     DuplicatePair,
@@ -77,7 +77,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     query = request.POST.get("q", "") if request.method == "POST" else request.GET.get("q", "")
     context: dict[str, object] = {"q": query}
     if query.strip():
-        context["hits"] = search(Person.objects.visible_to(user), query)
+        context["hits"] = search_for(user, query)
     else:
         households = Household.objects.visible_to(user).filter(merged_into=None).for_listing()
         context["page"] = Paginator(households, 50).get_page(request.GET.get("page"))
