@@ -54,7 +54,7 @@ def build(*, households: int, meta_path: Path, cards_path: Path) -> None:
     from hromada.distribution.models import DistributionSession
     from hromada.lib import cardcode
     from hromada.people.models import Card, Household, Person, Sex
-    from hromada.stock.actions import do_record_delivery
+    from hromada.stock.actions import Line, do_record_delivery
     from hromada.stock.models import Commodity
 
     started = time.monotonic()
@@ -109,8 +109,8 @@ def build(*, households: int, meta_path: Path, cards_path: Path) -> None:
             Card.objects.bulk_create(cards)
             AuditEvent.objects.bulk_create(audits)
     do_record_delivery(
-        actor=coordinator, site=municipal, commodity=Commodity.objects.get(code="bread"),
-        quantity=STOCK, source="bench", vehicle="", departed_at=None, arrived_at=now,
+        actor=coordinator, site=municipal,
+        lines=[Line(Commodity.objects.get(code="bread"), STOCK)], source="bench", arrived_at=now,
     )  # fmt: skip
     session = DistributionSession.objects.get(site=municipal, status="open")
     with connection.cursor() as cursor:

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from hromada.core.actions import do_issue_token
 from hromada.core.models import Role, Site, User
-from hromada.distribution.actions import do_create_programme, do_open_session
+from hromada.distribution.actions import Rule, do_create_programme, do_open_session
 from hromada.distribution.models import DistributionSession, Programme
 from hromada.people.actions import MemberData, do_create_household, do_issue_card
 from hromada.people.models import Card, Household, Sex
-from hromada.stock.actions import do_record_delivery
+from hromada.stock.actions import Line, do_record_delivery
 from hromada.stock.models import Commodity
 
 PASSWORD = "correct horse battery staple"
@@ -68,7 +68,7 @@ class BaseTestCase(TestCase):
         cls.otto = make_user("otto", Role.AUDITOR)
         cls.bread = Commodity.objects.create(code="bread", name="Хліб", unit="бух.")
         cls.programme = do_create_programme(
-            actor=cls.alice, name="Хліб", commodity=cls.bread, quantity_per_person=2, period="day"
+            actor=cls.alice, name="Хліб", commodity=cls.bread, rule=Rule(quantity=2)
         )
         cls.deliver(cls.site_a, 100)
         cls.deliver(cls.site_b, 100)
@@ -85,8 +85,8 @@ class BaseTestCase(TestCase):
     @classmethod
     def deliver(cls, site: Site, quantity: int) -> None:
         do_record_delivery(
-            actor=cls.alice, site=site, commodity=cls.bread, quantity=quantity,
-            source="test donor", vehicle="", departed_at=None, arrived_at=timezone.now(),
+            actor=cls.alice, site=site, lines=[Line(cls.bread, quantity)],
+            source="test donor", arrived_at=timezone.now(),
         )  # fmt: skip
 
     def login(self, user: User) -> None:

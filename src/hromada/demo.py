@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hromada.core.actions import do_create_site, do_save_user
 from hromada.core.models import Role, Site
-from hromada.distribution.actions import do_create_programme, do_open_session
+from hromada.distribution.actions import Rule, do_create_programme, do_open_session
 from hromada.distribution.models import Period
 from hromada.lib.documents import DocumentType, rnokpp_check_digit
 from hromada.lib.periods import KYIV
@@ -27,7 +27,7 @@ from hromada.people.actions import (
     do_issue_card,
 )
 from hromada.people.models import BirthPrecision, Residency, Sex, VulnerabilityKind
-from hromada.stock.actions import do_create_commodity, do_record_delivery
+from hromada.stock.actions import Line, do_create_commodity, do_record_delivery
 
 FAMILY = [
     ("Бондар", "Bondar"), ("Ткачук", "Tkachuk"), ("Мельник", "Melnyk"), ("Коваль", "Koval"),
@@ -257,18 +257,18 @@ def _load_town(*, households: int) -> None:
             do_issue_card(actor=coordinator, household=again)
     do_find_duplicates(actor=coordinator)
     do_record_delivery(
-        actor=coordinator, site=municipal, commodity=bread, quantity=10_000,
+        actor=coordinator, site=municipal, lines=[Line(bread, 10_000)],
         source="Благодійний фонд «Хліб для громади» (демо)", vehicle="MAN TGL, AX 0000 XX",
         departed_at=_this_morning(6) - timedelta(hours=10), arrived_at=_this_morning(6, 30),
     )  # fmt: skip
     do_record_delivery(
-        actor=coordinator, site=school, commodity=bread, quantity=1_500,
+        actor=coordinator, site=school, lines=[Line(bread, 1_500)],
         source="Благодійний фонд «Хліб для громади» (демо)", vehicle="Sprinter, AX 0001 XX",
         departed_at=None, arrived_at=_this_morning(7),
     )  # fmt: skip
     programme = do_create_programme(
         actor=coordinator, name="Хліб, 2 на особу на день", commodity=bread,
-        quantity_per_person=2, period=Period.DAY,
+        rule=Rule(quantity=2, period=Period.DAY),
     )  # fmt: skip
     do_open_session(actor=coordinator, programme=programme, site=municipal)
     do_open_session(actor=coordinator, programme=programme, site=school)

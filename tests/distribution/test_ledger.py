@@ -11,7 +11,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from hromada.distribution.actions import do_check_in
 from hromada.distribution.models import Collection
 from hromada.people.actions import do_create_household, do_issue_card
-from hromada.stock.actions import do_record_count, do_record_delivery
+from hromada.stock.actions import Line, do_record_count, do_record_delivery
 from hromada.stock.models import StockBalance, StockMovement
 from tests.base import BaseTestCase, member
 
@@ -39,8 +39,8 @@ class LedgerPropertyTestCase(BaseTestCase, HypothesisTestCase):
         for action, amount, where in steps:
             if action == "deliver":
                 do_record_delivery(
-                    actor=self.alice, site=sites[where], commodity=self.bread, quantity=amount,
-                    source="x", vehicle="", departed_at=None, arrived_at=self.session_a.opened_at,
+                    actor=self.alice, site=sites[where], lines=[Line(self.bread, amount)],
+                    source="x", arrived_at=self.session_a.opened_at,
                 )  # fmt: skip
             elif action == "check_in":
                 do_check_in(actor=self.alice, session=sessions[where], card_code=cards[amount])

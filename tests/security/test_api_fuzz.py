@@ -18,10 +18,10 @@ from schemathesis import Case, GenerationMode
 
 from hromada.core.actions import do_issue_token
 from hromada.core.models import Role, Site
-from hromada.distribution.actions import do_create_programme, do_open_session
+from hromada.distribution.actions import Rule, do_create_programme, do_open_session
 from hromada.distribution.models import DistributionSession
 from hromada.people.actions import do_create_household, do_issue_card
-from hromada.stock.actions import do_record_delivery
+from hromada.stock.actions import Line, do_record_delivery
 from hromada.stock.models import Commodity
 from tests.base import make_user, member
 
@@ -55,11 +55,11 @@ def build_town(role: str) -> Device:
     alice, rita = users["alice"], users["rita"]
     bread = Commodity.objects.create(code="bread", name="Хліб", unit="бух.")
     programme = do_create_programme(
-        actor=alice, name="Хліб", commodity=bread, quantity_per_person=2, period="day"
+        actor=alice, name="Хліб", commodity=bread, rule=Rule(quantity=2)
     )
     do_record_delivery(
-        actor=alice, site=site, commodity=bread, quantity=1000, source="test donor",
-        vehicle="", departed_at=None, arrived_at=timezone.now(),
+        actor=alice, site=site, lines=[Line(bread, 1000)], source="test donor",
+        arrived_at=timezone.now(),
     )  # fmt: skip
     session = do_open_session(actor=alice, programme=programme, site=site)
     cards = []

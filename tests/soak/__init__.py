@@ -236,7 +236,7 @@ from django.db.models import Count
 from hromada.core.models import Site, User
 from hromada.distribution.models import Programme
 from hromada.people.models import Card, Household
-from hromada.stock.actions import balance_of, do_record_delivery
+from hromada.stock.actions import Line, balance_of, do_record_delivery
 from hromada.stock.models import Commodity
 from django.utils import timezone
 site = Site.objects.get(code='municipal')
@@ -247,8 +247,8 @@ members = (Household.objects.filter(site=site).annotate(n=Count('members'))
 need = sum(programme.entitlement(n) for n in members)
 short = need - balance_of(site=site, commodity=bread)
 if short > 0:
-    do_record_delivery(actor=User.objects.get(username='coordinator'), site=site, commodity=bread,
-        quantity=short, source='soak test', vehicle='', departed_at=None, arrived_at=timezone.now())
+    do_record_delivery(actor=User.objects.get(username='coordinator'), site=site,
+        lines=[Line(bread, short)], source='soak test', arrived_at=timezone.now())
 cards = Card.objects.filter(household__site=site, status='active').order_by('code')
 print(json.dumps({'cards': list(cards.values_list('code', flat=True)),
                   'balance': balance_of(site=site, commodity=bread)}))

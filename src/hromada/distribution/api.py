@@ -13,7 +13,7 @@ from hromada.core.api import Error
 from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
 from hromada.core.models import User
 from hromada.distribution.actions import CheckinOutcome, do_check_in
-from hromada.distribution.models import DistributionSession, RefusalReason
+from hromada.distribution.models import Basis, DistributionSession, RefusalReason
 from hromada.stock.models import StockBalance
 
 router = Router(tags=["distribution"])
@@ -58,7 +58,8 @@ def sessions(
             "programme_name": s.programme.name,
             "commodity": s.programme.commodity.name,
             "unit": s.programme.commodity.unit,
-            "quantity_per_person": s.programme.quantity_per_person,
+            # the skeleton's contract: a per-household programme has no per-person figure
+            "quantity_per_person": s.programme.quantity if s.programme.basis == Basis.PERSON else 0,
             "status": s.status,
             "opened_at": s.opened_at,
             "left": balances.get((s.site_id, s.programme.commodity_id), 0),

@@ -26,6 +26,7 @@ from hromada.people.models import (
     PersonKey,
     PersonMerge,
     PersonStatus,
+    Proxy,
     RegistryImport,
     Residency,
     Vulnerability,
@@ -247,6 +248,38 @@ def do_revoke_card(*, actor: User | None, card: Card) -> Card:
     if card.status == Card.Status.ACTIVE:
         _revoke(actor=actor, card=card)
     return card
+
+
+@transaction.atomic
+def do_authorise_proxy(
+    *, actor: User, household: Household, name: str, phone: str = "", note: str = ""
+) -> Proxy:
+    """Someone may collect for this household (a neighbour of an older woman); `phone` is
+    normalised already (lib.phones)."""
+    if not name.strip():
+        raise RegistryError(_("Give the proxy's full name."))
+    proxy = Proxy.objects.create(
+        household=household, name=name.strip(), phone=phone, note=note.strip(),
+        authorised_by=actor,
+    )  # fmt: skip
+    record_audit(
+        actor=actor, action="people.authorise_proxy", obj=proxy,
+        fields=["household", "name", "phone", "note"], site=household.site,
+    )  # fmt: skip
+    return proxy
+
+
+@transaction.atomic
+def do_revoke_proxy(*, actor: User, proxy: Proxy) -> Proxy:
+    proxy = Proxy.objects.select_for_update().select_related("household__site").get(pk=proxy.pk)
+    if proxy.revoked_at is None:
+        proxy.revoked_at = timezone.now()
+        proxy.save(update_fields=["revoked_at"])
+        record_audit(
+            actor=actor, action="people.revoke_proxy", obj=proxy, fields=["revoked_at"],
+            site=proxy.household.site,
+        )  # fmt: skip
+    return proxy
 
 
 def _ordered(a: Person, b: Person) -> tuple[Person, Person]:

@@ -410,6 +410,34 @@ class Card(DomainModel):
         return cardcode.display(self.code)
 
 
+class ProxyQuerySet(models.QuerySet["Proxy"]):
+    def active(self) -> ProxyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class Proxy(DomainModel):
+    """Someone the household authorised to collect for it: a neighbour of an older woman who
+    cannot stand in the queue. The desk records which proxy collected."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="proxies", verbose_name=_("household")
+    )
+    name = models.CharField(_("full name"), max_length=300)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    authorised_at = models.DateTimeField(default=timezone.now)
+    authorised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProxyQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["authorised_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RegistryImport(DomainModel):
     """A spreadsheet being imported: kept between the upload, the column mapping and the
     preview, then either imported whole or discarded. Its content is emptied at either end,

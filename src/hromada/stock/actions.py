@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -13,10 +15,14 @@ from hromada.core.models import Site, User
 from hromada.stock.models import (
     Commodity,
     Delivery,
+    DeliveryLine,
+    Loss,
+    LossCause,
     MovementKind,
     StockBalance,
     StockCount,
     StockMovement,
+    Transfer,
 )
 
 # clocks of phones and laptops differ by a few minutes
@@ -84,39 +90,157 @@ def balance_of(*, site: Site, commodity: Commodity) -> int:
     return found.quantity if found else 0
 
 
+@dataclass(frozen=True)
+class Line:
+    commodity: Commodity
+    quantity: int
+
+
 @transaction.atomic
 def do_record_delivery(
     *,
     actor: User | None,
     site: Site,
-    commodity: Commodity,
-    quantity: int,
+    lines: Sequence[Line],
     source: str,
-    vehicle: str,
-    departed_at: datetime | None,
+    donor: str = "",
+    vehicle: str = "",
+    departed_at: datetime | None = None,
     arrived_at: datetime,
 ) -> Delivery:
-    if quantity <= 0:
+    """A truck arrived: one delivery, one ledger movement per line."""
+    if not lines:
+        raise StockError(_("A delivery has at least one line."))
+    if any(line.quantity <= 0 for line in lines):
         raise StockError(_("A delivery brings at least one unit."))
+    if len({line.commodity.pk for line in lines}) != len(lines):
+        raise StockError(_("Each commodity appears once on a delivery: add the quantities up."))
+    if not source.strip():
+        raise StockError(_("Say where the delivery came from."))
     if arrived_at > timezone.now() + ARRIVAL_SLACK:
         raise StockError(_("The arrival time is in the future."))
     delivery = Delivery.objects.create(
-        site=site, commodity=commodity, quantity=quantity, source=source, vehicle=vehicle,
+        site=site, source=source.strip(), donor=donor.strip(), vehicle=vehicle,
         departed_at=departed_at, arrived_at=arrived_at, recorded_by=actor,
     )  # fmt: skip
-    # The ledger counts the loaves from when they are recorded, not from the arrival typed in:
-    # a late entry must not change a day whose report may already be printed.
-    post_movement(
-        actor=actor, site=site, commodity=commodity, kind=MovementKind.RECEIVED,
-        quantity=quantity, delivery=delivery,
-    )  # fmt: skip
+    # lock the balances in primary-key order, so that two trucks cannot deadlock
+    for line in sorted(lines, key=lambda line: str(line.commodity.pk)):
+        DeliveryLine.objects.create(
+            delivery=delivery, commodity=line.commodity, quantity=line.quantity
+        )
+        # The ledger counts the units from when they are recorded, not from the arrival typed
+        # in: a late entry must not change a day whose report may already be printed.
+        post_movement(
+            actor=actor, site=site, commodity=line.commodity, kind=MovementKind.RECEIVED,
+            quantity=line.quantity, delivery=delivery,
+        )  # fmt: skip
     record_audit(
         actor=actor, action="stock.record_delivery", obj=delivery,
-        fields=["site", "commodity", "quantity", "source", "vehicle", "departed_at",
-                "arrived_at"],
+        fields=["site", "lines", "source", "donor", "vehicle", "departed_at", "arrived_at"],
         site=site,
     )  # fmt: skip
     return delivery
+
+
+@transaction.atomic
+def do_record_loss(
+    *, actor: User | None, site: Site, commodity: Commodity, quantity: int, cause: str, note: str
+) -> Loss:
+    """Units destroyed, spoiled or stolen leave the ledger with their cause."""
+    if quantity <= 0:
+        raise StockError(_("A loss is at least one unit."))
+    if cause == LossCause.OTHER and not note.strip():
+        raise StockError(_("Say what happened to the units."))
+    movement, _left = post_movement(
+        actor=actor, site=site, commodity=commodity, kind=MovementKind.LOST,
+        quantity=-quantity, reason=cause,
+    )  # fmt: skip
+    loss = Loss.objects.create(
+        site=site, commodity=commodity, quantity=quantity, cause=cause, note=note.strip(),
+        at=movement.at, actor=actor, movement=movement,
+    )  # fmt: skip
+    record_audit(
+        actor=actor, action="stock.record_loss", obj=loss,
+        fields=["site", "commodity", "quantity", "cause", "note"], site=site,
+    )  # fmt: skip
+    return loss
+
+
+@transaction.atomic
+def do_send_transfer(
+    *,
+    actor: User,
+    from_site: Site,
+    to_site: Site,
+    commodity: Commodity,
+    quantity: int,
+    note: str = "",
+) -> Transfer:
+    """Units leave one site for another; until received they are in transit, on neither
+    site's balance."""
+    if from_site.pk == to_site.pk:
+        raise StockError(_("A transfer goes to another site."))
+    if quantity <= 0:
+        raise StockError(_("A transfer moves at least one unit."))
+    movement, _left = post_movement(
+        actor=actor, site=from_site, commodity=commodity, kind=MovementKind.TRANSFER_OUT,
+        quantity=-quantity, reason=to_site.code,
+    )  # fmt: skip
+    transfer = Transfer.objects.create(
+        from_site=from_site, to_site=to_site, commodity=commodity, quantity=quantity,
+        note=note.strip(), sent_at=movement.at, sent_by=actor, sent_movement=movement,
+    )  # fmt: skip
+    record_audit(
+        actor=actor, action="stock.send_transfer", obj=transfer,
+        fields=["from_site", "to_site", "commodity", "quantity", "note"], site=from_site,
+    )  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def do_receive_transfer(
+    *, actor: User, transfer: Transfer, received: int, note: str = ""
+) -> Transfer:
+    """The units arrived. Fewer than were sent: the rest is a loss in transit at the
+    destination, with the note saying what happened."""
+    transfer = (
+        Transfer.objects.select_for_update()
+        .select_related("to_site", "commodity")
+        .get(pk=transfer.pk)
+    )
+    if transfer.status != Transfer.Status.IN_TRANSIT:
+        raise StockError(_("This transfer was received already."))
+    if received < 0 or received > transfer.quantity:
+        raise StockError(
+            _("Between 0 and %(sent)d units can arrive: that many were sent.")
+            % {"sent": transfer.quantity}
+        )
+    missing = transfer.quantity - received
+    if missing and not note.strip():
+        raise StockError(_("Fewer units arrived than were sent: say what happened."))
+    site, commodity = transfer.to_site, transfer.commodity
+    # The whole quantity arrives on the ledger, then what did not arrive leaves it as a loss:
+    # the transfer's units are accounted for at one place, never twice or not at all.
+    movement, _left = post_movement(
+        actor=actor, site=site, commodity=commodity, kind=MovementKind.TRANSFER_IN,
+        quantity=transfer.quantity, reason=str(transfer.pk),
+    )  # fmt: skip
+    if missing:
+        transfer.loss = do_record_loss(
+            actor=actor, site=site, commodity=commodity, quantity=missing,
+            cause=LossCause.IN_TRANSIT, note=note,
+        )  # fmt: skip
+    transfer.status = Transfer.Status.RECEIVED
+    transfer.received_at = movement.at
+    transfer.received_by = actor
+    transfer.received_quantity = received
+    transfer.received_movement = movement
+    transfer.save()
+    record_audit(
+        actor=actor, action="stock.receive_transfer", obj=transfer,
+        fields=["status", "received_at", "received_quantity"], site=site,
+    )  # fmt: skip
+    return transfer
 
 
 @transaction.atomic

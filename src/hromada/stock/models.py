@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import DomainModel, Site, User
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 
 class Commodity(DomainModel):
@@ -27,12 +30,12 @@ class Commodity(DomainModel):
 
 
 class Delivery(DomainModel):
-    """A truck that arrived at a site."""
+    """A truck that arrived at a site, with one line per commodity it brought."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
-    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, verbose_name=_("commodity"))
-    quantity = models.PositiveIntegerField(_("quantity"))
-    source = models.CharField(_("source"), max_length=200)
+    # the organisation that sent it, and who paid for it (a donor asks where their units went)
+    source = models.CharField(_("source (organisation)"), max_length=200)
+    donor = models.CharField(_("donor"), max_length=200, blank=True)
     vehicle = models.CharField(_("vehicle"), max_length=100, blank=True)
     departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"))
@@ -40,20 +43,49 @@ class Delivery(DomainModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
 
+    if TYPE_CHECKING:
+        lines: RelatedManager[DeliveryLine]
+
     class Meta:
         ordering: ClassVar = ["-arrived_at"]
+
+    def __str__(self) -> str:
+        return f"delivery {self.arrived_at:%Y-%m-%d %H:%M} → {self.site}"
+
+
+class DeliveryLine(DomainModel):
+    """One commodity on a delivery: "10,000 loaves", "2,000 bottles of water"."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.PROTECT, related_name="lines", verbose_name=_("delivery")
+    )
+    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, verbose_name=_("commodity"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
         constraints: ClassVar = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="delivery_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="delivery_line_quantity_positive"
+            ),
+            # the ledger's movement of a line is found by its delivery and commodity
+            models.UniqueConstraint(
+                fields=["delivery", "commodity"], name="delivery_line_one_per_commodity"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} {self.commodity.unit} → {self.site}"
+        return f"{self.quantity} {self.commodity.unit} {self.commodity}"
 
 
 class MovementKind(models.TextChoices):
     RECEIVED = "received", _("received")
     ISSUED = "issued", _("given out")
     COUNT_ADJUSTMENT = "count_adjustment", _("count adjustment")
+    TRANSFER_OUT = "transfer_out", _("sent to another site")
+    TRANSFER_IN = "transfer_in", _("arrived from another site")
+    LOST = "lost", _("lost")
+    REVERSAL = "reversal", _("collection reversed")
 
 
 class StockMovementQuerySet(models.QuerySet["StockMovement"]):
@@ -133,3 +165,93 @@ class StockCount(DomainModel):
     @property
     def difference(self) -> int:
         return self.counted - self.expected
+
+
+class LossCause(models.TextChoices):
+    SPOILED = "spoiled", _("spoiled")
+    DAMAGED = "damaged", _("damaged")
+    STRIKE = "strike", _("destroyed in a strike")
+    THEFT = "theft", _("stolen")
+    IN_TRANSIT = "in_transit", _("lost in transit")
+    OTHER = "other", _("other")
+
+
+class Loss(DomainModel):
+    """Units that left the stock without reaching a household, and why."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
+    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, verbose_name=_("commodity"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    cause = models.CharField(_("cause"), max_length=20, choices=LossCause.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering: ClassVar = ["-at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="loss_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"loss {self.quantity} {self.commodity} @ {self.site}"
+
+
+class TransferQuerySet(models.QuerySet["Transfer"]):
+    def in_transit(self) -> TransferQuerySet:
+        return self.filter(status=Transfer.Status.IN_TRANSIT)
+
+
+class Transfer(DomainModel):
+    """Stock sent from one site to another. It leaves the first site's ledger when it is sent
+    and joins the second's when it arrives; in between it is in transit, on neither."""
+
+    class Status(models.TextChoices):
+        IN_TRANSIT = "in_transit", _("in transit")
+        RECEIVED = "received", _("received")
+
+    from_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("from site")
+    )
+    to_site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("to site")
+    )
+    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, verbose_name=_("commodity"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_TRANSIT)
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    sent_movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # fewer may arrive than left: the rest is booked as a loss in transit at the destination
+    received_quantity = models.PositiveIntegerField(null=True, blank=True)
+    received_movement = models.OneToOneField(
+        StockMovement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    loss = models.OneToOneField(
+        Loss, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["-sent_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_site=models.F("to_site")), name="transfer_between_two_sites"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_quantity__isnull=True)
+                | Q(received_quantity__lte=models.F("quantity")),
+                name="transfer_receives_at_most_sent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.quantity} {self.commodity}: {self.from_site} → {self.to_site}"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from hromada.core.models import User
 from hromada.core.permissions import role_required
-from hromada.stock.actions import StockError, do_record_count, do_record_delivery
+from hromada.stock.actions import Line, StockError, do_record_count, do_record_delivery
 from hromada.stock.forms import CountForm, DeliveryForm
 from hromada.stock.models import Delivery, StockBalance
 
@@ -22,7 +22,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     balances = StockBalance.objects.filter(site__in=sites).select_related("site", "commodity")
     deliveries = (
         Delivery.objects.filter(site__in=sites)
-        .select_related("site", "commodity")
+        .select_related("site")
+        .prefetch_related("lines__commodity")
         .order_by("-arrived_at", "-created_at")[:20]
     )
     return render(request, "stock/overview.html", {"balances": balances, "deliveries": deliveries})
@@ -38,8 +39,7 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
         do_record_delivery(
             actor=user,
             site=data["site"],
-            commodity=data["commodity"],
-            quantity=data["quantity"],
+            lines=[Line(data["commodity"], data["quantity"])],
             source=data["source"],
             vehicle=data["vehicle"],
             departed_at=data["departed_at"],
