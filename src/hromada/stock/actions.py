@@ -30,11 +30,15 @@ ARRIVAL_SLACK = timedelta(minutes=10)
 
 
 class StockError(Exception):
+    """A write the stock rules refuse; `message` is for the user, `field` names the input it
+    is about (the form's and the API's name for it), when there is one."""
+
     code = "stock_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class OutOfStock(StockError):
@@ -42,10 +46,18 @@ class OutOfStock(StockError):
 
     def __init__(self, *, left: int, wanted: int) -> None:
         super().__init__(
-            _("Out of stock: %(wanted)d needed, %(left)d left.") % {"wanted": wanted, "left": left}
+            _("Out of stock: %(wanted)d needed, %(left)d left.") % {"wanted": wanted, "left": left},
+            field="quantity",
         )
         self.left = left
         self.wanted = wanted
+
+
+class AlreadyReceived(StockError):
+    code = "already_received"
+
+    def __init__(self) -> None:
+        super().__init__(_("This transfer was received already."))
 
 
 def lock_balance(*, site: Site, commodity: Commodity) -> StockBalance:
@@ -110,15 +122,19 @@ def do_record_delivery(
 ) -> Delivery:
     """A truck arrived: one delivery, one ledger movement per line."""
     if not lines:
-        raise StockError(_("A delivery has at least one line."))
+        raise StockError(_("A delivery has at least one line."), field="lines")
     if any(line.quantity <= 0 for line in lines):
-        raise StockError(_("A delivery brings at least one unit."))
+        raise StockError(_("A delivery brings at least one unit."), field="lines")
     if len({line.commodity.pk for line in lines}) != len(lines):
-        raise StockError(_("Each commodity appears once on a delivery: add the quantities up."))
+        raise StockError(
+            _("Each commodity appears once on a delivery: add the quantities up."), field="lines"
+        )
     if not source.strip():
-        raise StockError(_("Say where the delivery came from."))
+        raise StockError(_("Say where the delivery came from."), field="source")
     if arrived_at > timezone.now() + ARRIVAL_SLACK:
-        raise StockError(_("The arrival time is in the future."))
+        raise StockError(_("The arrival time is in the future."), field="arrived_at")
+    if departed_at is not None and departed_at > arrived_at:
+        raise StockError(_("The departure cannot be later than the arrival."), field="departed_at")
     delivery = Delivery.objects.create(
         site=site, source=source.strip(), donor=donor.strip(), vehicle=vehicle,
         departed_at=departed_at, arrived_at=arrived_at, recorded_by=actor,
@@ -148,9 +164,11 @@ def do_record_loss(
 ) -> Loss:
     """Units destroyed, spoiled or stolen leave the ledger with their cause."""
     if quantity <= 0:
-        raise StockError(_("A loss is at least one unit."))
+        raise StockError(_("A loss is at least one unit."), field="quantity")
+    if cause not in LossCause.values:
+        raise StockError(_("Choose the cause of the loss."), field="cause")
     if cause == LossCause.OTHER and not note.strip():
-        raise StockError(_("Say what happened to the units."))
+        raise StockError(_("Say what happened to the units."), field="note")
     movement, _left = post_movement(
         actor=actor, site=site, commodity=commodity, kind=MovementKind.LOST,
         quantity=-quantity, reason=cause,
@@ -179,9 +197,9 @@ def do_send_transfer(
     """Units leave one site for another; until received they are in transit, on neither
     site's balance."""
     if from_site.pk == to_site.pk:
-        raise StockError(_("A transfer goes to another site."))
+        raise StockError(_("A transfer goes to another site."), field="to_site")
     if quantity <= 0:
-        raise StockError(_("A transfer moves at least one unit."))
+        raise StockError(_("A transfer moves at least one unit."), field="quantity")
     movement, _left = post_movement(
         actor=actor, site=from_site, commodity=commodity, kind=MovementKind.TRANSFER_OUT,
         quantity=-quantity, reason=to_site.code,
@@ -209,15 +227,16 @@ def do_receive_transfer(
         .get(pk=transfer.pk)
     )
     if transfer.status != Transfer.Status.IN_TRANSIT:
-        raise StockError(_("This transfer was received already."))
+        raise AlreadyReceived
     if received < 0 or received > transfer.quantity:
         raise StockError(
             _("Between 0 and %(sent)d units can arrive: that many were sent.")
-            % {"sent": transfer.quantity}
+            % {"sent": transfer.quantity},
+            field="received",
         )
     missing = transfer.quantity - received
     if missing and not note.strip():
-        raise StockError(_("Fewer units arrived than were sent: say what happened."))
+        raise StockError(_("Fewer units arrived than were sent: say what happened."), field="note")
     site, commodity = transfer.to_site, transfer.commodity
     # The whole quantity arrives on the ledger, then what did not arrive leaves it as a loss:
     # the transfer's units are accounted for at one place, never twice or not at all.
@@ -249,11 +268,11 @@ def do_record_count(
 ) -> StockCount:
     """Record a physical count; any difference becomes a ledger adjustment with the reason."""
     if counted < 0:
-        raise StockError(_("A count cannot be below zero."))
+        raise StockError(_("A count cannot be below zero."), field="counted")
     balance = lock_balance(site=site, commodity=commodity)
     expected = balance.quantity
     if counted != expected and not reason.strip():
-        raise StockError(_("The count differs from the ledger: give a reason."))
+        raise StockError(_("The count differs from the ledger: give a reason."), field="reason")
     movement = None
     if counted != expected:
         movement, _left = post_movement(
