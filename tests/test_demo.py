@@ -23,7 +23,11 @@ class DemoTestCase(TestCase):
         municipal = Site.objects.get(code="municipal")
         bread = Commodity.objects.get(code="bread")
         self.assertEqual(balance_of(site=municipal, commodity=bread), 10_000)
-        self.assertEqual(DistributionSession.objects.open().count(), 2)
+        # bread at both sites, and six more programmes at the municipal building
+        self.assertEqual(DistributionSession.objects.open().count(), 8)
+        self.assertEqual(
+            DistributionSession.objects.open().filter(programme__commodity=bread).count(), 2
+        )
         for username in ("coordinator", "registrar", "distributor", "auditor", "distributor2"):
             self.assertIn(username, out.getvalue())
         self.assertEqual(User.objects.get(username="distributor2").sites.get().code, "school-2")
@@ -41,8 +45,9 @@ class DemoTestCase(TestCase):
         self.assertEqual(
             (Household.objects.count(), Person.objects.count(), Card.objects.count()), counts
         )
-        self.assertEqual(balance_of(site=Site.objects.get(code="municipal"),
-                                    commodity=Commodity.objects.get()), 10_000)  # fmt: skip
+        bread = Commodity.objects.get(code="bread")
+        municipal = Site.objects.get(code="municipal")
+        self.assertEqual(balance_of(site=municipal, commodity=bread), 10_000)
         self.assertIn("chosen-password", out.getvalue())
         self.assertTrue(User.objects.get(username="distributor").check_password("chosen-password"))
         self.assertTrue(AuditEvent.objects.filter(action="core.update_user").exists())

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from hromada.core.actions import do_create_site, do_save_user
-from hromada.core.models import Role, Site
+from hromada.core.models import Role, Site, User
 from hromada.distribution.actions import Rule, do_create_programme, do_open_session
-from hromada.distribution.models import Period
+from hromada.distribution.models import Basis, Eligibility, Period, Programme
 from hromada.lib.documents import DocumentType, rnokpp_check_digit
 from hromada.lib.periods import KYIV
 from hromada.lib.translit import romanise_as
@@ -272,3 +272,52 @@ def _load_town(*, households: int) -> None:
     )  # fmt: skip
     do_open_session(actor=coordinator, programme=programme, site=municipal)
     do_open_session(actor=coordinator, programme=programme, site=school)
+    _load_programmes(coordinator=coordinator, municipal=municipal, school=school)
+
+
+def _load_programmes(*, coordinator: User, municipal: Site, school: Site) -> None:
+    """The other programmes a town runs beside bread, each with its own rule, and the truck
+    that brought their stock (one delivery, several lines)."""
+    commodities = {
+        code: do_create_commodity(actor=coordinator, code=code, name=name, unit=unit)
+        for code, name, unit in [
+            ("water", "Питна вода, 1,5 л", "пляш."),
+            ("hygiene-kit", "Гігієнічний набір", "наб."),
+            ("baby-food", "Дитяче харчування", "банок"),
+            ("food-parcel", "Продуктовий набір", "наб."),
+            ("hot-meal", "Гаряче харчування", "порц."),
+            ("medicine", "Ліки від хронічних хвороб", "уп."),
+        ]
+    }
+    do_record_delivery(
+        actor=coordinator, site=municipal,
+        lines=[Line(commodities["water"], 6_000), Line(commodities["hygiene-kit"], 800),
+               Line(commodities["baby-food"], 400), Line(commodities["food-parcel"], 900),
+               Line(commodities["hot-meal"], 1_200), Line(commodities["medicine"], 300)],
+        source="Український Червоний Хрест (демо)", donor="Гуманітарний фонд (демо)",
+        vehicle="Volvo FH, AX 0002 XX", departed_at=None, arrived_at=_this_morning(7, 15),
+    )  # fmt: skip
+    rules = [
+        ("water", "Вода, 2 пляшки на особу на день, до 8 на родину",
+         Rule(quantity=2, max_per_household=8)),
+        ("hygiene-kit", "Гігієнічний набір, 1 на родину на місяць",
+         Rule(quantity=1, basis=Basis.HOUSEHOLD, period=Period.MONTH)),
+        ("baby-food", "Дитяче харчування, 4 банки на дитину до 3 років на тиждень",
+         Rule(quantity=4, period=Period.WEEK, eligibility=Eligibility.CHILDREN, age=3)),
+        ("food-parcel", "Продуктовий набір, 1 на родину на тиждень",
+         Rule(quantity=1, basis=Basis.HOUSEHOLD, period=Period.WEEK)),
+        ("hot-meal", "Гаряче харчування, 1 порція на особу на день",
+         Rule(quantity=1)),
+        ("medicine", "Ліки для хронічно хворих, 1 упаковка на місяць",
+         Rule(quantity=1, period=Period.MONTH, eligibility=Eligibility.VULNERABILITY,
+              vulnerability=VulnerabilityKind.CHRONIC_ILLNESS)),
+    ]  # fmt: skip
+    made: dict[str, Programme] = {}
+    for code, name, rule in rules:
+        # a food parcel this week and hot meals that week are not given together
+        excludes = [made["food-parcel"]] if code == "hot-meal" else []
+        made[code] = do_create_programme(
+            actor=coordinator, name=name, commodity=commodities[code], rule=rule,
+            excludes=excludes,
+        )  # fmt: skip
+        do_open_session(actor=coordinator, programme=made[code], site=municipal)

@@ -26,7 +26,9 @@ from hromada.distribution.models import DistributionSession
 from hromada.people.models import Card
 sessions = {
     s.site.code: str(s.pk)
-    for s in DistributionSession.objects.filter(status='open').select_related('site')
+    for s in DistributionSession.objects.filter(
+        status='open', programme__commodity__code='bread'
+    ).select_related('site')
 }
 cards = (
     Card.objects.filter(household__site__code='municipal', status='active')
@@ -39,7 +41,7 @@ bread = DistributionSession.objects.get(pk=sessions['municipal']).programme
 print(json.dumps({
     'sessions': sessions,
     'households': [h for h in households if h['members'] > 0],
-    'per_person': bread.quantity_per_person,
+    'per_person': bread.quantity,
 }))
 """
 

@@ -46,7 +46,8 @@ def token(app: ServedApp, username: str) -> str:
 def municipal_session(app: ServedApp, bearer: str) -> str:
     status, sessions = call(app, "GET", "/api/v1/distribution/sessions?status=open", token=bearer)
     assert status == 200
-    return str(next(s["id"] for s in sessions if s["site_name"] == "Міська рада"))
+    bread = (s for s in sessions if s["site_name"] == "Міська рада" and s["commodity"] == "Хліб")
+    return str(next(bread)["id"])
 
 
 def all_at_once(bodies: list[tuple[str, Any]], app: ServedApp) -> list[tuple[int, Any]]:
@@ -114,10 +115,33 @@ def test_it_never_takes_stock_below_zero_when_many_cards_race_for_the_last_loave
         served_app.python(
             "import json\n"
             "from hromada.stock.models import StockBalance, StockMovement\n"
-            "b = StockBalance.objects.get(site__code='municipal')\n"
-            "ledger = StockMovement.objects.filter(site__code='municipal').total()\n"
+            "b = StockBalance.objects.get(site__code='municipal', commodity__code='bread')\n"
+            "ledger = StockMovement.objects.filter(site__code='municipal',"
+            " commodity__code='bread').total()\n"
             "print(json.dumps({'balance': b.quantity, 'ledger': ledger}))"
         )
     )
     assert facts["balance"] == facts["ledger"] == 7 - sum(served)
     assert facts["balance"] >= 0
+
+
+def test_two_programmes_that_exclude_each_other_serve_a_household_one_of_them(
+    served_app: ServedApp,
+) -> None:
+    """The demo's food parcel (weekly) and hot meals (daily) exclude each other: two desks
+    scanning one card for the two at the same instant serve one, and refuse the other."""
+    bearer = token(served_app, "distributor")
+    status, sessions = call(
+        served_app, "GET", "/api/v1/distribution/sessions?status=open", token=bearer
+    )
+    assert status == 200
+    by_commodity = {s["commodity"]: s["id"] for s in sessions if s["site_name"] == "Міська рада"}
+    parcel, meals = by_commodity["Продуктовий набір"], by_commodity["Гаряче харчування"]
+    # a card nobody else in this module scans
+    card = served_app.python(CARDS_OF_MUNICIPAL).split()[-1]
+    bodies = [(bearer, {"session": parcel if i % 2 else meals, "card": card}) for i in range(8)]
+    results = all_at_once(bodies, served_app)
+    assert [status for status, _body in results].count(201) == 1, results
+    codes = {body["code"] for status, body in results if status == 409}
+    assert codes <= {"excluded", "already_collected"}, results
+    assert "excluded" in codes, results

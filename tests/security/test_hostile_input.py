@@ -236,8 +236,10 @@ class StockFormsTestCase(HostileTestCase):
         arrived = timezone.localtime() - timedelta(days=1) + timedelta(minutes=self.arrivals)
         data = {
             "site": str(self.site_a.pk),
-            "commodity": str(self.bread.pk),
-            "quantity": "5",
+            "lines-TOTAL_FORMS": "5",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-commodity": str(self.bread.pk),
+            "lines-0-quantity": "5",
             "source": "Хлібозавод №1",
             "vehicle": "",
             "arrived_at": arrived.strftime("%Y-%m-%dT%H:%M"),
@@ -304,8 +306,10 @@ class ProgrammeFormTestCase(HostileTestCase):
         data = {
             "name": name,
             "commodity": str(self.bread.pk),
-            "quantity_per_person": "2",
+            "quantity": "2",
+            "basis": "person",
             "period": "day",
+            "eligibility": "everyone",
         }
         response: HttpResponseBase = self.client.post(reverse("distribution:programmes"), data)
         return response

@@ -222,7 +222,8 @@ def _municipal_session(app: ServedApp, token: str) -> str:
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
         sessions = json.loads(response.read())
-    return str(next(s["id"] for s in sessions if s["site_name"] == "Міська рада"))
+    bread = (s for s in sessions if s["site_name"] == "Міська рада" and s["commodity"] == "Хліб")
+    return str(next(bread)["id"])
 
 
 # ---------------------------------------------------------------------------------------

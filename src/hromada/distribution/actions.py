@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,6 +24,8 @@ from hromada.distribution.models import (
     DayTally,
     DistributionSession,
     Eligibility,
+    PaperLine,
+    PaperTally,
     Period,
     Programme,
     Refusal,
@@ -31,10 +33,11 @@ from hromada.distribution.models import (
     Shortage,
     SitePause,
     Slot,
+    age_on,
 )
 from hromada.lib import cardcode, periods
-from hromada.lib.periods import kyiv_day
-from hromada.people.models import Card, Household, Proxy
+from hromada.lib.periods import day_bounds, kyiv_day
+from hromada.people.models import Card, Household, Person, PersonStatus, Proxy, VulnerabilityKind
 from hromada.stock.actions import OutOfStock, balance_of, post_movement
 from hromada.stock.models import Commodity, MovementKind
 
@@ -149,6 +152,13 @@ class NotEligible(CheckinRefused):
 class SitePaused(CheckinRefused):
     reason = RefusalReason.PAUSED
 
+    def __init__(self, pause: SitePause) -> None:
+        super().__init__(
+            _("Distribution is paused at %(site)s: %(reason)s. Give nothing until it resumes.")
+            % {"site": pause.site.name, "reason": pause.reason_text()}
+        )
+        self.pause = pause
+
 
 class OutsideSlot(CheckinRefused):
     reason = RefusalReason.OUTSIDE_SLOT
@@ -216,7 +226,7 @@ class CheckinOutcome:
 
 
 def active_pause(site_id: uuid.UUID) -> SitePause | None:
-    return SitePause.objects.active().filter(site_id=site_id).first()
+    return SitePause.objects.active().select_related("site").filter(site_id=site_id).first()
 
 
 def _household_of(who: Who) -> tuple[Household, Card | None]:
@@ -241,16 +251,26 @@ def _household_of(who: Who) -> tuple[Household, Card | None]:
 
 
 def _check_exclusions(*, programme: Programme, household: Household, now: datetime) -> None:
-    for other in programme.excludes.all():
-        start, end = periods.period_bounds(periods.longer(programme.period, other.period), now)
-        earlier = Collection.objects.standing().filter(
-            household=household, programme=other, at__gte=start
+    others = list(programme.excludes.values_list("pk", "period"))
+    if not others:
+        return
+    # Two desks handing out two programmes that exclude each other, to the same household at
+    # the same instant, would each miss the other's collection (PostgreSQL): the household's
+    # row is the lock they queue on. (SQLite lets one writer in at a time.)
+    Household.objects.select_for_update().filter(pk=household.pk).values_list("pk").first()
+    # each other programme within the longer of its period and this one's, in one query
+    within = Q()
+    for other, period in others:
+        start, end = periods.period_bounds(periods.longer(programme.period, period), now)
+        window = Q(programme_id=other, at__gte=start)
+        within |= window & Q(at__lt=end) if end is not None else window
+    found = Collection.objects.standing().filter(within, household=household).first()
+    if found is not None:
+        # read again with what the refusal names: rare, so not joined on the common path
+        found = Collection.objects.select_related("session__site", "programme", "served_by").get(
+            pk=found.pk
         )
-        if end is not None:
-            earlier = earlier.filter(at__lt=end)
-        found = earlier.select_related("session__site", "programme", "served_by").first()
-        if found is not None:
-            raise Excluded(programme=programme, collection=found)
+        raise Excluded(programme=programme, collection=found)
 
 
 def _not_eligible(programme: Programme, household: Household) -> NotEligible:
@@ -265,17 +285,66 @@ def tally(
     *, site_id: uuid.UUID, programme_id: uuid.UUID, day: date, sign: int, collection: Collection
 ) -> None:
     """Move the day's tally with a collection (sign 1) or its reversal (sign -1)."""
-    change = {
-        "households": F("households") + sign,
-        "people": F("people") + sign * collection.members,
-        "units": F("units") + sign * collection.quantity,
-    }
-    found = DayTally.objects.filter(site_id=site_id, programme_id=programme_id, day=day)
-    if not found.update(**change):
+    # One plain UPDATE: it runs at every scan, and the ORM's expression compiler cost more
+    # than the statement (bench/README.md, issue 4).
+    table = connection.ops.quote_name(DayTally._meta.db_table)
+    uuid_field = DayTally._meta.get_field("site").target_field
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET households = households + %s, people = people + %s, "  # noqa: S608 (names from the model, values as parameters)
+            "units = units + %s WHERE site_id = %s AND programme_id = %s AND day = %s",
+            [
+                sign,
+                sign * collection.members,
+                sign * collection.quantity,
+                uuid_field.get_db_prep_value(site_id, connection),
+                uuid_field.get_db_prep_value(programme_id, connection),
+                connection.ops.adapt_datefield_value(day),
+            ],
+        )
+        updated = cursor.rowcount
+    if not updated:
         DayTally.objects.create(
             site_id=site_id, programme_id=programme_id, day=day, households=sign,
             people=sign * collection.members, units=sign * collection.quantity,
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _SessionState:
+    status: str
+    paused: bool
+    slotted: bool
+    excluding: bool
+
+
+def _session_state(session: DistributionSession) -> _SessionState:
+    """The session's status, and whether its site is paused, it has time slots and its
+    programme has exclusions: one plain query at every scan (the ORM's compiler for three
+    subqueries cost more than the query; bench/README.md, issue 4). Read inside the
+    transaction: the coordinator may have closed or paused it a moment ago."""
+    name = connection.ops.quote_name
+    sessions = name(DistributionSession._meta.db_table)
+    pauses = name(SitePause._meta.db_table)
+    slots = name(Slot._meta.db_table)
+    excludes = name(Programme.excludes.through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.status, "  # noqa: S608 (names from the models, the value a parameter)
+            f"EXISTS(SELECT 1 FROM {pauses} p WHERE p.site_id = s.site_id "
+            f"AND p.ended_at IS NULL), "
+            f"EXISTS(SELECT 1 FROM {slots} t WHERE t.session_id = s.id), "
+            f"EXISTS(SELECT 1 FROM {excludes} x WHERE x.from_programme_id = s.programme_id) "
+            f"FROM {sessions} s WHERE s.id = %s",
+            [DistributionSession._meta.pk.get_db_prep_value(session.pk, connection)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise DistributionSession.DoesNotExist
+    status, paused, slotted, excluding = row
+    return _SessionState(
+        status=status, paused=bool(paused), slotted=bool(slotted), excluding=bool(excluding)
+    )
 
 
 def _check_in(
@@ -285,16 +354,15 @@ def _check_in(
 
     `at` is when it happened, for a paper list entered afterwards; the desk's is now."""
     # Read the status inside the transaction: the coordinator may have closed it a moment ago.
-    status = DistributionSession.objects.filter(pk=session.pk).values_list("status", flat=True)
-    if status.get() != DistributionSession.Status.OPEN and who.channel != Channel.PAPER:
+    # One query says whether the site is paused, whether the session has time slots and
+    # whether the programme has exclusions: the rows behind each are read only when they exist.
+    state = _session_state(session)
+    if state.status != DistributionSession.Status.OPEN and who.channel != Channel.PAPER:
         raise SessionNotOpen(_("The distribution session is not open."))
-    if who.channel != Channel.PAPER:
+    if state.paused and who.channel != Channel.PAPER:
         pause = active_pause(session.site_id)
         if pause is not None:
-            raise SitePaused(
-                _("Distribution is paused at %(site)s: %(reason)s. Give nothing until it resumes.")
-                % {"site": session.site.name, "reason": pause.reason_text()}
-            )
+            raise SitePaused(pause)
     household, card = _household_of(who)
     if who.proxy is not None and (
         who.proxy.household_id != household.pk or who.proxy.revoked_at is not None
@@ -315,7 +383,8 @@ def _check_in(
     )
     if earlier is not None:
         raise AlreadyCollected(earlier)
-    _check_exclusions(programme=programme, household=household, now=now)
+    if state.excluding:
+        _check_exclusions(programme=programme, household=household, now=now)
     present, eligible = programme.eligible_members(household, kyiv_day(now))
     if present == 0:
         raise EmptyHousehold(
@@ -324,7 +393,9 @@ def _check_in(
         )
     if eligible == 0:
         raise _not_eligible(programme, household)
-    slot = Slot.objects.filter(session=session, household=household).first()
+    slot = (
+        Slot.objects.filter(session=session, household=household).first() if state.slotted else None
+    )
     timing = slot.timing(now) if slot is not None else ""
     if (
         slot is not None
@@ -678,3 +749,444 @@ def do_record_proxy(*, actor: User, collection: Collection, proxy: Proxy | None)
         site=None,
     )  # fmt: skip
     return collection
+
+
+# Time slots and paper lists
+
+SLOT_MINUTES = (5, 240)
+# priority hours: a member of this age or over, or one of these vulnerabilities
+PRIORITY_AGE = 60
+PRIORITY_KINDS = frozenset({VulnerabilityKind.OLDER_PERSON, VulnerabilityKind.DISABILITY})
+# households read per query: the IN lists of the prefetches stay within SQLite's limits
+DUE_CHUNK = 2000
+
+
+# The Ukrainian alphabet's order, which code points do not keep (Є, І, Ї and Ґ sit apart from
+# the rest): a volunteer looks a name up on a printed list by it.
+_ABETKA = str.maketrans(
+    {letter: chr(0xE000 + i) for i, letter in enumerate("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя")}
+)
+
+
+def name_order(name: str) -> str:
+    """A sort key putting names in the order of the Ukrainian alphabet (Latin names first)."""
+    return name.casefold().translate(_ABETKA)
+
+
+@dataclass(frozen=True)
+class DueHousehold:
+    """A household the session serves: its members present and eligible on the day, whether it
+    has priority hours, and the end of its card's code for the ticket and the paper list."""
+
+    household: Household
+    present: int
+    eligible: int
+    priority: bool
+    card_tail: str
+
+
+def _counted(programme: Programme, household: Household, day: date) -> DueHousehold:
+    # Programme.eligible_members on members already fetched for the whole list: the same rule
+    # (present members, each judged by Programme.is_eligible), without two queries a household
+    present = [m for m in household.members.all() if m.status == PersonStatus.PRESENT]
+    kinds = {m.pk: {v.kind for v in m.vulnerabilities.all()} for m in present}
+    if programme.eligibility == Eligibility.EVERYONE:
+        eligible = len(present)
+    else:
+        eligible = sum(1 for m in present if programme.is_eligible(m, day, kinds[m.pk]))
+    priority = any(
+        kinds[m.pk] & PRIORITY_KINDS or age_on(m.birth_date, day) >= PRIORITY_AGE for m in present
+    )
+    cards: list[Card] = getattr(household, "active_cards", [])
+    return DueHousehold(
+        household=household,
+        present=len(present),
+        eligible=eligible,
+        priority=priority,
+        card_tail=cards[0].code[-4:] if cards else "",
+    )
+
+
+def households_due(session: DistributionSession, day: date) -> list[DueHousehold]:
+    """The households a session serves on `day`: registered at its site, not merged into
+    another, with a member present and eligible under its programme; by the head's name."""
+    active = Card.objects.filter(status=Card.Status.ACTIVE)
+    households = (
+        Household.objects.filter(site_id=session.site_id, merged_into__isnull=True)
+        .filter(
+            Exists(Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.PRESENT))
+        )
+        .prefetch_related(
+            "members__vulnerabilities",
+            Prefetch("cards", queryset=active, to_attr="active_cards"),
+        )
+        .order_by("pk")
+    )
+    programme = session.programme
+    due = [_counted(programme, h, day) for h in households.iterator(chunk_size=DUE_CHUNK)]
+    due = [d for d in due if d.eligible > 0]
+    due.sort(key=lambda d: (name_order(str(d.household)), str(d.household.pk)))
+    return due
+
+
+def _slot_problems(
+    *, session: DistributionSession, first_start: datetime, slot_minutes: int, size: int
+) -> list[str]:
+    problems = []
+    if not session.is_open:
+        problems.append(_("Slots are planned for an open session only."))
+    if not SLOT_MINUTES[0] <= slot_minutes <= SLOT_MINUTES[1]:
+        problems.append(
+            _("A slot lasts from %(min)d to %(max)d minutes.")
+            % {"min": SLOT_MINUTES[0], "max": SLOT_MINUTES[1]}
+        )
+    if size < 1:
+        problems.append(_("A slot has room for at least one household."))
+    if kyiv_day(first_start) < kyiv_day(timezone.now()):
+        problems.append(_("The first slot cannot start before today."))
+    return problems
+
+
+@transaction.atomic
+def do_plan_slots(
+    *,
+    actor: User,
+    session: DistributionSession,
+    first_start: datetime,
+    slot_minutes: int,
+    households_per_slot: int,
+) -> int:
+    """Spread the session's households over consecutive slots from `first_start`, priority
+    hours first (a member aged 60 or over, an older person, a disability); returns how many
+    households were given a slot.
+
+    A slot is a plan, not a ledger: planning again replaces it. Households that already
+    collected in this session keep the slot they had (it says whether they came early or late;
+    moving them would rewrite what happened), and households that collected in the programme's
+    period get no new slot: the desk would refuse them. Priority households fill the first slots;
+    the others start in the next slot, so that a priority slot is one as a whole."""
+    session = (
+        DistributionSession.objects.select_for_update()
+        .select_related("programme", "site")
+        .get(pk=session.pk)
+    )
+    problems = _slot_problems(
+        session=session, first_start=first_start, slot_minutes=slot_minutes,
+        size=households_per_slot,
+    )  # fmt: skip
+    if problems:
+        raise ActionRefused(" ".join(problems))
+    day = kyiv_day(first_start)
+    programme = session.programme
+    served_here = Collection.objects.standing().filter(session=session).values("household")
+    Slot.objects.filter(session=session).exclude(household__in=served_here).delete()
+    kept = set(Slot.objects.filter(session=session).values_list("household_id", flat=True))
+    skipped = kept | set(
+        Collection.objects.standing()
+        .filter(programme=programme, period_start=programme.period_start(first_start))
+        .filter(household__site_id=session.site_id)
+        .values_list("household_id", flat=True)
+    )
+    due = [d for d in households_due(session, day) if d.household.pk not in skipped]
+    groups = [[d for d in due if d.priority], [d for d in due if not d.priority]]
+    needed = sum(-(-len(group) // households_per_slot) for group in groups)
+    # in UTC: Python adds to a Kyiv time by its wall clock, which hides the hour of a change
+    start = first_start.astimezone(UTC)
+    length = timedelta(minutes=slot_minutes)
+    if start + needed * length > day_bounds(day)[1]:
+        raise ActionRefused(
+            _(
+                "The plan does not fit in the day from %(start)s (households: %(households)d, "
+                "slots needed: %(slots)d). Make the slots longer or larger, or start earlier."
+            )
+            % {
+                "households": len(due),
+                "slots": needed,
+                "start": timezone.localtime(first_start).strftime("%H:%M"),
+            }
+        )
+    rows = []
+    index = 0
+    for group, priority in zip(groups, (True, False), strict=True):
+        for first in range(0, len(group), households_per_slot):
+            starts_at = start + index * length
+            rows += [
+                Slot(
+                    session=session,
+                    household=d.household,
+                    starts_at=starts_at,
+                    ends_at=starts_at + length,
+                    priority=priority,
+                )  # fmt: skip
+                for d in group[first : first + households_per_slot]
+            ]
+            index += 1
+    Slot.objects.bulk_create(rows, batch_size=500)
+    record_audit(
+        actor=actor, action="distribution.plan_slots", obj=session, fields=["slots"],
+        site=session.site,
+    )  # fmt: skip
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class SlotCount:
+    starts_at: datetime
+    ends_at: datetime
+    priority: bool
+    households: int
+
+
+def slot_plan(session: DistributionSession) -> list[SlotCount]:
+    """The session's slots with how many households each, in time order."""
+    rows = (
+        Slot.objects.filter(session=session)
+        .values("starts_at", "ends_at", "priority")
+        .annotate(households=Count("pk"))
+        .order_by("starts_at", "-priority")
+    )
+    return [SlotCount(**row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A household's ticket: when to come, printed and handed out before the day."""
+
+    slot: Slot
+    present: int
+    card_tail: str
+
+
+def slot_tickets(session: DistributionSession) -> list[Ticket]:
+    """One ticket per household with a slot, in slot order and then by the head's name."""
+    active = Card.objects.filter(status=Card.Status.ACTIVE)
+    slots = (
+        Slot.objects.filter(session=session)
+        .select_related("household")
+        .prefetch_related(
+            "household__members",
+            Prefetch("household__cards", queryset=active, to_attr="active_cards"),
+        )
+    )
+    tickets = []
+    for slot in slots:
+        members = slot.household.members.all()
+        cards: list[Card] = getattr(slot.household, "active_cards", [])
+        tickets.append(
+            Ticket(
+                slot=slot,
+                present=sum(1 for m in members if m.status == PersonStatus.PRESENT),
+                card_tail=cards[0].code[-4:] if cards else "",
+            )
+        )
+    tickets.sort(key=lambda t: (t.slot.starts_at, name_order(str(t.slot.household))))
+    return tickets
+
+
+@dataclass(frozen=True)
+class DueNow:
+    """What the desk shows of the slots: the window of now (or the next one), the households
+    due in it and how many of them were served, and how many came early or late so far."""
+
+    starts_at: datetime | None
+    ends_at: datetime | None
+    due: int
+    served: int
+    early: int
+    late: int
+    planned: bool
+    upcoming: bool = False
+
+
+def due_now(session: DistributionSession, now: datetime) -> DueNow:
+    slots = Slot.objects.filter(session=session)
+    current = slots.filter(starts_at__lte=now, ends_at__gt=now).order_by("-starts_at").first()
+    upcoming = False
+    if current is None:
+        current = slots.filter(starts_at__gt=now).order_by("starts_at").first()
+        upcoming = current is not None
+    collections = Collection.objects.standing().filter(session=session)
+    slot_of = Slot.objects.filter(session=session, household=OuterRef("household"))
+    arrived = collections.annotate(
+        slot_start=Subquery(slot_of.values("starts_at")[:1]),
+        slot_end=Subquery(slot_of.values("ends_at")[:1]),
+    ).aggregate(
+        early=Count("pk", filter=Q(at__lt=F("slot_start"))),
+        late=Count("pk", filter=Q(at__gte=F("slot_end"))),
+    )
+    if current is None:
+        return DueNow(
+            starts_at=None, ends_at=None, due=0, served=0, early=arrived["early"],
+            late=arrived["late"], planned=slots.exists(),
+        )  # fmt: skip
+    window = slots.filter(starts_at=current.starts_at, ends_at=current.ends_at)
+    return DueNow(
+        starts_at=current.starts_at,
+        ends_at=current.ends_at,
+        due=window.count(),
+        served=collections.filter(household__in=window.values("household")).count(),
+        early=arrived["early"],
+        late=arrived["late"],
+        planned=True,
+        upcoming=upcoming,
+    )
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """A line of the paper list: a household due, its slot and units, and, when it collected
+    already in the period, when (the paper desk must not give twice either)."""
+
+    due: DueHousehold
+    units: int
+    slot: Slot | None
+    collected_at: datetime | None
+
+
+def paper_rows(session: DistributionSession, now: datetime) -> list[PaperRow]:
+    """The households due in a session, by slot and then by the head's name."""
+    programme = session.programme
+    due = households_due(session, kyiv_day(now))
+    slots = {s.household_id: s for s in Slot.objects.filter(session=session)}
+    collected = dict(
+        Collection.objects.standing()
+        .filter(programme=programme, period_start=programme.period_start(now))
+        .filter(household__site_id=session.site_id)
+        .values_list("household_id", "at")
+    )
+    rows = [
+        PaperRow(
+            due=d,
+            units=programme.entitlement(d.eligible),
+            slot=slots.get(d.household.pk),
+            collected_at=collected.get(d.household.pk),
+        )
+        for d in due
+    ]
+    # households without a slot after the planned ones; `due` is in name order already
+    far = datetime.max.replace(tzinfo=UTC)
+    rows.sort(key=lambda r: r.slot.starts_at if r.slot else far)
+    return rows
+
+
+def _served_at_problems(session: DistributionSession, served_at: datetime) -> list[str]:
+    problems = []
+    if served_at > timezone.now():
+        problems.append(_("The time served cannot be in the future."))
+    # a datetime-local input has minutes only: the minute the session opened is allowed
+    if served_at < session.opened_at.replace(second=0, microsecond=0):
+        problems.append(_("The time served cannot be before the session opened."))
+    if session.closed_at is not None and served_at > session.closed_at:
+        problems.append(_("The time served cannot be after the session closed."))
+    return problems
+
+
+@transaction.atomic
+def do_enter_paper_tally(
+    *,
+    actor: User,
+    session: DistributionSession,
+    households: Sequence[Household],
+    served_at: datetime,
+) -> PaperTally:
+    """Enter a paper list ticked while the laptop was down, in one go: each household ticked
+    is recorded as a collection at `served_at`, or, when the rules refuse it (it collected
+    already, at a desk or on another list), held as a conflict for the coordinator. Nothing
+    ticked is dropped and nothing is recorded twice."""
+    session = (
+        DistributionSession.objects.select_related("programme__commodity", "site")
+        .select_for_update()
+        .get(pk=session.pk)
+    )
+    unique = list({h.pk: h for h in households}.values())
+    problems = _served_at_problems(session, served_at)
+    if not unique:
+        problems.append(_("Tick at least one household."))
+    if any(h.site_id != session.site_id for h in unique):
+        problems.append(_("A household ticked is not registered at %(site)s.") % {
+            "site": session.site.name
+        })  # fmt: skip
+    if problems:
+        raise ActionRefused(" ".join(problems))
+    paper = PaperTally.objects.create(session=session, served_at=served_at, entered_by=actor)
+    for household in sorted(unique, key=lambda h: str(h.pk)):
+        outcome = try_check_in(
+            actor=actor,
+            session=session,
+            who=Who(household=household, channel=Channel.PAPER),
+            desk=_("paper list"),
+            at=served_at,
+        )
+        if outcome.collection is not None:
+            PaperLine.objects.create(
+                tally=paper, household=household, outcome=PaperLine.Outcome.RECORDED,
+                collection=outcome.collection,
+            )  # fmt: skip
+            continue
+        refusal = outcome.refusal
+        assert refusal is not None  # noqa: S101 (an outcome is a collection or a refusal)
+        PaperLine.objects.create(
+            tally=paper, household=household, outcome=PaperLine.Outcome.CONFLICT,
+            conflict=refusal.message[:300], conflicts_with=getattr(refusal, "collection", None),
+        )  # fmt: skip
+    record_audit(
+        actor=actor, action="distribution.enter_paper_tally", obj=paper,
+        fields=["session", "served_at", "lines"], site=session.site,
+    )  # fmt: skip
+    return paper
+
+
+RESOLUTIONS = (PaperLine.Outcome.SERVED_TWICE, PaperLine.Outcome.TICK_MISTAKEN)
+
+
+@transaction.atomic
+def do_resolve_paper_line(*, actor: User, line: PaperLine, outcome: str) -> PaperLine:
+    """The coordinator decides a conflict of a paper list: the household was given its units
+    though the rules said no (they left the stock: an issue is booked for them), or the tick
+    was a mistake (nothing is booked)."""
+    line = (
+        PaperLine.objects.select_for_update()
+        .select_related("tally__session__site", "tally__session__programme__commodity")
+        .get(pk=line.pk)
+    )
+    if line.resolved_at is not None or line.outcome != PaperLine.Outcome.CONFLICT:
+        raise ActionRefused(_("This line of the paper list was resolved already."))
+    if outcome not in RESOLUTIONS:
+        raise ActionRefused(_("Choose how the conflict is resolved."))
+    session = line.tally.session
+    if outcome == PaperLine.Outcome.SERVED_TWICE:
+        programme = session.programme
+        _present, eligible = programme.eligible_members(
+            line.household, kyiv_day(line.tally.served_at)
+        )
+        units = programme.entitlement(eligible)
+        if units <= 0:
+            raise ActionRefused(
+                _(
+                    "Under the rule of %(programme)s this household is entitled to nothing, so "
+                    "there are no units to book out. Count the stock to record what was given."
+                )
+                % {"programme": programme.name}
+            )
+        try:
+            line.resolution_movement, _left = post_movement(
+                actor=actor, site=session.site, commodity=programme.commodity,
+                kind=MovementKind.ISSUED, quantity=-units, reason=f"paper line {line.pk}",
+            )  # fmt: skip
+        except OutOfStock as short:
+            raise ActionRefused(
+                _(
+                    "Out of stock on the ledger: %(wanted)d needed, %(left)d left. Record the "
+                    "delivery or count the stock first, then resolve this line."
+                )
+                % {"wanted": units, "left": short.left}
+            ) from None
+    line.outcome = outcome
+    line.resolved_at = timezone.now()
+    line.resolved_by = actor
+    line.save(update_fields=["outcome", "resolved_at", "resolved_by", "resolution_movement"])
+    record_audit(
+        actor=actor, action="distribution.resolve_paper_line", obj=line,
+        fields=["outcome", "resolved_at", "resolution_movement"], site=session.site,
+    )  # fmt: skip
+    return line

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import DomainModel, Site, User
@@ -122,18 +124,27 @@ class Programme(DomainModel):
         return True
 
     def eligible_members(self, household: Household, day: date) -> tuple[int, int]:
-        """(members present, of whom eligible) on `day`."""
+        """(members present, of whom eligible) on `day`: one query, whatever the rule (this
+        runs at every scan)."""
         present = household.members.filter(status=PersonStatus.PRESENT)
         if self.eligibility == Eligibility.EVERYONE:
             n = present.count()
             return n, n
-        members = list(present.prefetch_related("vulnerabilities"))
-        eligible = [
-            m
-            for m in members
-            if self.is_eligible(m, day, {v.kind for v in m.vulnerabilities.all()})
+        if self.eligibility == Eligibility.VULNERABILITY:
+            row = present.aggregate(
+                present=Count("pk", distinct=True),
+                eligible=Count(
+                    "pk", filter=Q(vulnerabilities__kind=self.vulnerability), distinct=True
+                ),
+            )
+            return int(row["present"]), int(row["eligible"])
+        # displaced, children, older people: read off the members' own columns
+        members = [
+            Person(birth_date=born, residency=residency)
+            for born, residency in present.values_list("birth_date", "residency")
         ]
-        return len(members), len(eligible)
+        eligible = sum(1 for m in members if self.is_eligible(m, day, ()))
+        return len(members), eligible
 
     def entitlement(self, eligible: int) -> int:
         """Units for a household with `eligible` members counted under this programme."""
@@ -148,22 +159,23 @@ class Programme(DomainModel):
 
     def rule_text(self) -> str:
         """The rule in one line, as the desk and the programme list say it."""
-        from django.utils.translation import gettext as gettext_now
-
         who = {
             Eligibility.EVERYONE: "",
-            Eligibility.DISPLACED: gettext_now("displaced people only"),
-            Eligibility.VULNERABILITY: gettext_now("only: %(kind)s")
+            Eligibility.DISPLACED: gettext("displaced people only"),
+            Eligibility.VULNERABILITY: gettext("only: %(kind)s")
             % {"kind": VulnerabilityKind(self.vulnerability).label if self.vulnerability else ""},
-            Eligibility.CHILDREN: gettext_now("children under %(age)s") % {"age": self.age},
-            Eligibility.OLDER: gettext_now("people aged %(age)s and over") % {"age": self.age},
+            Eligibility.CHILDREN: gettext("children under %(age)s") % {"age": self.age},
+            Eligibility.OLDER: gettext("people aged %(age)s and over") % {"age": self.age},
         }[Eligibility(self.eligibility)]
-        parts = [
-            f"{self.quantity} {self.commodity.unit} {Basis(self.basis).label}",
-            str(Period(self.period).label),
-        ]
+        per = {
+            Period.DAY: gettext("per day"),
+            Period.WEEK: gettext("per week"),
+            Period.MONTH: gettext("per month"),
+            Period.ONCE: gettext("once only"),
+        }[Period(self.period)]
+        parts = [f"{self.quantity} {self.commodity.unit} {Basis(self.basis).label} {per}"]
         if self.max_per_household is not None:
-            parts.append(gettext_now("at most %(n)s per household") % {"n": self.max_per_household})
+            parts.append(gettext("at most %(n)s per household") % {"n": self.max_per_household})
         if who:
             parts.append(who)
         return ", ".join(parts)

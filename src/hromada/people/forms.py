@@ -71,6 +71,18 @@ def parse_birth(raw: str) -> tuple[date, str]:
     return born, BirthPrecision.DAY
 
 
+def cleaned_phone(raw: str) -> str:
+    """A phone typed in a form, normalised to E.164 ("" when left empty), or the reason it is
+    not one."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        return normalise_phone(raw)
+    except InvalidPhone as error:
+        raise forms.ValidationError(phone_error(error)) from None
+
+
 class MemberForm(forms.Form):
     """One person. Used for each row of the registration form and for the person's own page;
     `document_slots` says how many documents the form offers."""
@@ -149,13 +161,7 @@ class MemberForm(forms.Form):
         return parse_birth(self.cleaned_data["birth"])
 
     def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"].strip()
-        if not raw:
-            return ""
-        try:
-            return normalise_phone(raw)
-        except InvalidPhone as error:
-            raise forms.ValidationError(phone_error(error)) from None
+        return cleaned_phone(self.cleaned_data["phone"])
 
     def clean_displaced_on(self) -> date | None:
         raw = self.cleaned_data["displaced_on"].strip()
@@ -273,3 +279,17 @@ class HouseholdForm(SiteChoiceForm):
 
 class AddressForm(forms.Form):
     address = forms.CharField(label=_("address or location"), max_length=300, required=False)
+
+
+class ProxyForm(forms.Form):
+    name = forms.CharField(label=_("full name"), max_length=300)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    note = forms.CharField(
+        label=_("note"),
+        max_length=200,
+        required=False,
+        help_text=_("for example: neighbour, flat 12"),
+    )
+
+    def clean_phone(self) -> str:
+        return cleaned_phone(self.cleaned_data["phone"])

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.forms import BaseFormSet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -19,12 +19,14 @@ from hromada.people.actions import (
     DocumentTaken,
     RegistryError,
     do_add_member,
+    do_authorise_proxy,
     do_find_duplicates,
     do_issue_card,
     do_mark_different,
     do_merge_persons,
     do_register_household,
     do_revoke_card,
+    do_revoke_proxy,
     do_update_household,
     do_update_person,
 )
@@ -34,6 +36,7 @@ from hromada.people.forms import (
     HouseholdForm,
     MemberForm,
     MemberFormSet,
+    ProxyForm,
 )
 from hromada.people.matching import Hit, remember_different, search_for, visible_duplicates
 from hromada.people.models import (
@@ -43,6 +46,7 @@ from hromada.people.models import (
     Person,
     PersonMerge,
     PersonStatus,
+    Proxy,
 )
 from hromada.people.presenting import counts, reason_labels, side_by_side
 
@@ -159,8 +163,46 @@ def household_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "members": members,
             "cards": household.cards.all(),
             "address_form": AddressForm(initial={"address": household.address}),
+            "proxies": household.proxies.active(),
+            "proxy_form": ProxyForm(),
         },
     )
+
+
+@require_POST
+@role_required(*REGISTRY)
+def proxy_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Someone the household authorises to collect for it; the desk then records who came."""
+    user = cast(User, request.user)
+    household = _get_household_for_user(user, pk)
+    form = ProxyForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            text = " ".join(str(e) for e in errors)
+            messages.error(request, f"{label}: {text}" if label else text)
+        return redirect("people:household", pk=household.pk)
+    do_authorise_proxy(
+        actor=user,
+        household=household,
+        name=form.cleaned_data["name"],
+        phone=form.cleaned_data["phone"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("The proxy may collect for this household from now."))
+    return redirect("people:household", pk=household.pk)
+
+
+@require_POST
+@role_required(*REGISTRY)
+def proxy_revoke(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    user = cast(User, request.user)
+    proxy = get_object_or_404(
+        Proxy.objects.filter(household__in=Household.objects.visible_to(user)), pk=pk
+    )
+    do_revoke_proxy(actor=user, proxy=proxy)
+    messages.success(request, _("The proxy may no longer collect for this household."))
+    return redirect("people:household", pk=proxy.household_id)
 
 
 @require_POST
