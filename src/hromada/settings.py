@@ -46,6 +46,8 @@ if envbool("HROMADA_LAN", False):
 
 # The node this installation is: every row it creates carries it.
 HROMADA_NODE = envstr("HROMADA_NODE", "site-laptop")
+# The hromada (municipality) this installation serves: the exports' #adm3+name.
+HROMADA_TOWN_NAME = envstr("HROMADA_TOWN_NAME", "Громада")
 
 INSTALLED_APPS = [
     "django.forms",  # lets FORM_RENDERER find Django's own form templates
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "hromada.people",
     "hromada.stock",
     "hromada.distribution",
+    "hromada.reports",
 ]
 
 MIDDLEWARE = [
