@@ -22,6 +22,23 @@ class Error(Schema):
     message: str
 
 
+class Invalid(Error):
+    """422: `fields` names what to correct; `errors` says why, per field, when it is known."""
+
+    fields: list[str] = []
+    errors: dict[str, list[str]] = {}
+
+
+class Refusal(Exception):
+    """An answer other than the one asked for, with its status and code: raised anywhere in
+    an API view, it becomes that JSON answer (see install_error_handlers)."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.status = status
+        self.body: dict[str, Any] = {"code": code, "message": message, **extra}
+
+
 TOKEN_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -69,6 +86,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             # the only 400 django-ninja raises: a body that is not JSON
             return error(api, request, 422, "invalid", _("The request body is not valid JSON."))
         return error(api, request, exc.status_code, "error", str(exc))
+
+    @api.exception_handler(Refusal)
+    def refused(request: HttpRequest, exc: Refusal) -> HttpResponse:
+        return api.create_response(request, exc.body, status=exc.status)
 
     @api.exception_handler(AuthenticationError)
     def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any, Literal, cast
 
 from django import forms
@@ -26,7 +25,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params import functions as param_functions
 
-from hromada.core.api import Error
+from hromada.core.api import Error, Invalid, Refusal
 from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
 from hromada.core.models import User
 from hromada.people.actions import (
@@ -56,35 +55,6 @@ router = Router(tags=["people"])
 
 REGISTRY = ("coordinator", "registrar")
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
-
-
-class Invalid(Error):
-    """422: `fields` names what to correct; `errors` says why, per field, when it is known."""
-
-    fields: list[str] = []
-    errors: dict[str, list[str]] = {}
-
-
-class Refusal(Exception):
-    """An answer other than the one asked for, with its status and code."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(code)
-        self.status = status
-        self.body: dict[str, Any] = {"code": code, "message": message, **extra}
-
-
-def _refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a Refusal raised anywhere in the view into its JSON answer."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except Refusal as refusal:
-            return Status(refusal.status, refusal.body)
-
-    return wrapper
 
 
 def _user(request: HttpRequest, *roles: str) -> User:
@@ -566,7 +536,6 @@ def households(
 
 
 @router.get("/search", response={200: list[HitOut], 401: Error, 403: Error, 422: Invalid})
-@_refusals
 def search_persons(
     request: HttpRequest,
     q: str = param_functions.Query(..., max_length=200, pattern=NO_NUL),
@@ -583,7 +552,6 @@ class SearchIn(Schema):
 
 
 @router.post("/search", response={200: list[HitOut], 401: Error, 403: Error, 422: Invalid})
-@_refusals
 def search_persons_posted(request: HttpRequest, payload: SearchIn) -> Any:
     """The same search with the line in the body: names stay out of the URL, and so out of
     proxies' logs and the device's history. It reads, it changes nothing."""
@@ -608,7 +576,6 @@ REGISTERED = {201: HouseholdOut, 401: Error, 403: Error, 404: Error, 409: Confli
 
 
 @router.post("/households", response=REGISTERED)
-@_refusals
 def household_create(request: HttpRequest, payload: HouseholdIn) -> Any:
     """Register a household and issue its card. Possible duplicates are refused (409) unless
     acknowledged in `different_from`. A request repeated with the same `Idempotency-Key`
@@ -660,7 +627,6 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> Any:
     response={200: HouseholdOut | DeskHouseholdOut, 401: Error, 403: Error, 404: Error,
               422: Invalid},
 )  # fmt: skip
-@_refusals
 def household_detail(request: HttpRequest, id: uuid.UUID) -> Any:
     """A household with its members. For the desk of its site (a distributor), only the
     names of the members present and their number: enough to see that the card is theirs."""
@@ -681,7 +647,6 @@ class HouseholdPatch(Schema):
     "/households/{id}",
     response={200: HouseholdOut, 401: Error, 403: Error, 404: Error, 422: Invalid},
 )
-@_refusals
 def household_update(request: HttpRequest, id: uuid.UUID, payload: HouseholdPatch) -> Any:
     """Change the household's address (what is left out stays as it is)."""
     user = _user(request, *REGISTRY)
@@ -703,7 +668,6 @@ class MemberNewIn(MemberIn):
 
 
 @router.post("/households/{id}/members", response=REGISTERED)
-@_refusals
 def member_add(request: HttpRequest, id: uuid.UUID, payload: MemberNewIn) -> Any:
     """Add a member to a household; answers with the household. Duplicates and the
     `Idempotency-Key` as for registering a household."""
@@ -733,7 +697,6 @@ def member_add(request: HttpRequest, id: uuid.UUID, payload: MemberNewIn) -> Any
 @router.get(
     "/persons/{id}", response={200: PersonOut, 401: Error, 403: Error, 404: Error, 422: Invalid}
 )
-@_refusals
 def person_detail(request: HttpRequest, id: uuid.UUID) -> Any:
     """Everything recorded of a person. A record merged into another says which
     (`merged_into`)."""
@@ -745,7 +708,6 @@ def person_detail(request: HttpRequest, id: uuid.UUID) -> Any:
     "/persons/{id}",
     response={200: PersonOut, 401: Error, 403: Error, 404: Error, 409: Conflict, 422: Invalid},
 )
-@_refusals
 def person_update(request: HttpRequest, id: uuid.UUID, payload: PersonPatch) -> Any:
     """Change what is recorded of a person: only the fields sent, checked as the person's page
     checks them."""
@@ -788,7 +750,6 @@ class CountsOut(Schema):
 
 
 @router.get("/counts", response={200: CountsOut, 401: Error, 403: Error})
-@_refusals
 def counts(request: HttpRequest) -> Any:
     """Numbers of households and people on the sites the user covers; no one's name."""
     user = _user(request, "coordinator", "auditor")
