@@ -1,9 +1,10 @@
 -- wrk script of bench/checkin.py: POST one check-in per request, each with a card no other
 -- request of the run uses, so that every request is a real write (a first collection).
 --
---   wrk -t T -c C -d 10s -s bench/checkin.lua URL -- CARDS FIRST COUNT SESSION TOKEN T
+--   wrk -t T -c C -d 10s -s bench/checkin.lua URL -- CARDS FIRST COUNT SESSION TOKEN T [SPREAD]
 --
 -- CARDS is a file of card codes, one a line; this run uses lines FIRST+1 .. FIRST+COUNT.
+-- With SPREAD = 1, each line is "CODE SESSION": the card goes to that session, not SESSION.
 -- Thread i of T takes every T-th of them, starting at its own. A thread that runs out of
 -- cards starts over on its own share: those requests are refused (409 already collected),
 -- and done() counts them apart, so a run that outran its share shows it.
@@ -21,12 +22,17 @@ end
 function init(args)
    local path, first, count = args[1], tonumber(args[2]), tonumber(args[3])
    local session, token, nthreads = args[4], args[5], tonumber(args[6])
+   local spread = args[7] == "1"
    cards = {}
    local line_no = 0
    for line in io.lines(path) do
       if line_no >= first + count then break end
       if line_no >= first and (line_no - first) % nthreads == id then
-         cards[#cards + 1] = line
+         local code, own = line, session
+         if spread then
+            code, own = line:match("^(%S+)%s+(%S+)$")
+         end
+         cards[#cards + 1] = '{"session":"' .. own .. '","card":"' .. code .. '"}'
       end
       line_no = line_no + 1
    end
@@ -37,15 +43,14 @@ function init(args)
       ["Content-Type"] = "application/json",
       ["Authorization"] = "Bearer " .. token,
    }
-   prefix = '{"session":"' .. session .. '","card":"'
    path_ = "/api/v1/distribution/checkins"
 end
 
 function request()
-   local card = cards[next_card]
+   local body = cards[next_card]
    next_card = next_card + 1
    if next_card > #cards then next_card = 1 end
-   return wrk.format("POST", path_, headers, prefix .. card .. '"}')
+   return wrk.format("POST", path_, headers, body)
 end
 
 function response(status, headers, body)

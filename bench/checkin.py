@@ -3,6 +3,15 @@
     .venv/bin/python bench/checkin.py                 # the full run (about 15 minutes)
     .venv/bin/python bench/checkin.py --quick         # one server, one repetition, short
     .venv/bin/python bench/checkin.py --server granian --clients 32 --repeat 5
+    .venv/bin/python bench/checkin.py --programmes 10 --against /tmp/skeleton \
+        --config waitress-t8 --clients 1 --clients 8 --repeat 5
+
+With `--programmes 10` the town runs ten programmes with varied rules (checkin_data.py), and
+the scans go to the bread session as before or, with `--spread`, each card to a session of a
+programme its household is eligible for. `--against TREE` measures another checkout of the
+project too (a git worktree of an earlier commit: its own generator builds its own database
+of the same households, its own code serves it), alternating with this one cell by cell, and
+prints the ratio of the two rates.
 
 For every repetition, in this order: the bare sqlite3 baseline on a fresh copy of the
 database, then each server configuration at each client count, each on a fresh copy of the
@@ -65,52 +74,85 @@ class Dataset:
     password: str
     session: str
     meta: dict[str, Any]
+    src: Path = ROOT / "src"  # the code that built it and serves it
+    spread_path: Path | None = None  # "CODE SESSION" lines, with --spread
 
 
-def _schema_key() -> str:
+def _schema_key(tree: Path = ROOT) -> str:
     """A digest of the migrations: a cached database built on another schema is rebuilt."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "src" / "hromada").glob("*/migrations/*.py")):
+    for path in sorted((tree / "src" / "hromada").glob("*/migrations/*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 
-def ensure_dataset(households: int) -> Dataset:
-    """The cached database of `households` households, built first if it is not there yet."""
+def ensure_dataset(households: int, *, programmes: int = 1, tree: Path = ROOT) -> Dataset:
+    """The cached database of `households` households, built first if it is not there yet.
+
+    `tree` is the checkout whose generator builds it and whose code will serve it (another
+    one than this: an earlier commit, measured against this one); its files are kept apart
+    as "checkin-ref-...", and it is always the town of its own generator (one programme)."""
     RESULTS.mkdir(exist_ok=True)
-    stem = f"checkin-v{GENERATOR_VERSION}-{households}-{_schema_key()}"
+    ours = tree.resolve() == ROOT
+    kind = (f"v{GENERATOR_VERSION}" if ours else "ref") + (f"p{programmes}" if ours else "")
+    key = _schema_key(tree)
+    stem = f"checkin-{kind}-{households}-{key}"
     db = RESULTS / f"{stem}.sqlite3"
     cards_path = RESULTS / f"{stem}.cards"
+    spread_path = RESULTS / f"{stem}.spread" if programmes > 1 else None
     meta_path = RESULTS / f"{stem}.json"
     if not (db.exists() and cards_path.exists() and meta_path.exists()):
         # files of an older generator or schema are of no more use, and a few hundred MB each
-        for stale in RESULTS.glob(f"checkin-v*-{households}-*.*"):
-            stale.unlink()
+        for stale in RESULTS.glob(f"checkin-*-{households}-*.*"):
+            if _same_kind(stale.name.split("-")[1], ours=ours, programmes=programmes):
+                stale.unlink()
         print(f"building {db.name} ({households} households) ...", flush=True)
         with tempfile.TemporaryDirectory(prefix="hromada-bench-build-") as tmp:
             building = Path(tmp) / "hromada.sqlite3"
+            argv = [sys.executable, str(tree / "bench" / "checkin_data.py"),
+                    "--households", str(households), "--meta", str(Path(tmp) / "meta.json"),
+                    "--cards", str(Path(tmp) / "cards")]  # fmt: skip
+            if spread_path is not None:
+                argv += ["--programmes", str(programmes), "--spread", str(Path(tmp) / "spread")]
             subprocess.run(
-                [sys.executable, str(BENCH / "checkin_data.py"), "--households", str(households),
-                 "--meta", str(Path(tmp) / "meta.json"), "--cards", str(Path(tmp) / "cards")],
-                env=_django_env(Path(tmp)), check=True, timeout=1800,
+                argv, env=_django_env(Path(tmp), tree / "src"), check=True, timeout=1800,
             )  # fmt: skip
             shutil.copyfile(building, db)
             shutil.copyfile(Path(tmp) / "cards", cards_path)
             shutil.copyfile(Path(tmp) / "meta.json", meta_path)
+            if spread_path is not None:
+                shutil.copyfile(Path(tmp) / "spread", spread_path)
     meta = json.loads(meta_path.read_text())
     count = sum(1 for _ in cards_path.open())
-    return Dataset(db, cards_path, count, meta["password"], meta["session"], meta)
+    return Dataset(
+        db, cards_path, count, meta["password"], meta["session"], meta, src=tree / "src",
+        spread_path=spread_path,
+    )  # fmt: skip
 
 
-def _django_env(data_dir: Path) -> dict[str, str]:
-    return {
+def _same_kind(kind: str, *, ours: bool, programmes: int) -> bool:
+    """Whether a cached file is of the kind being built: "ref", or "v<version>p<programmes>"
+    ("v1": the generator before it had programmes)."""
+    if not ours:
+        return kind == "ref"
+    if not kind.startswith("v"):
+        return False
+    return "p" not in kind and programmes == 1 or kind.endswith(f"p{programmes}")
+
+
+def _django_env(data_dir: Path, src: Path = ROOT / "src") -> dict[str, str]:
+    env = {
         **os.environ,
         "HROMADA_DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'hromada.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "hromada.settings",
         "LOG_LEVEL": "WARNING",
     }
+    if src.resolve() != (ROOT / "src"):
+        # ahead of the project installed in the venv: that checkout's code, not this one's
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(":")
+    return env
 
 
 @contextmanager
@@ -205,12 +247,13 @@ class Server:
 
 
 @contextmanager
-def running(config: ServerConfig, data_dir: Path) -> Iterator[Server]:
+def running(config: ServerConfig, data_dir: Path, src: Path = ROOT / "src") -> Iterator[Server]:
     port = free_port()
     log = data_dir / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            config.argv(port), env=_django_env(data_dir), stdout=out, stderr=subprocess.STDOUT,
+            config.argv(port), env=_django_env(data_dir, src), stdout=out,
+            stderr=subprocess.STDOUT,
             cwd=data_dir, start_new_session=True,  # its own group: its workers stop with it
         )  # fmt: skip
         server = Server(f"http://127.0.0.1:{port}", process, log)
@@ -272,6 +315,7 @@ def token_for(server: Server, dataset: Dataset) -> str:
 
 @dataclass
 class HttpRun:
+    code: str  # "this" checkout, or the one measured against it ("against")
     server: str
     clients: int
     repetition: int
@@ -290,13 +334,15 @@ class HttpRun:
 
 def wrk(
     *, server: Server, dataset: Dataset, token: str, clients: int, seconds: float,
-    first: int, count: int,
+    first: int, count: int, spread: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """Run wrk (one thread, pinned to WRK_CPU) and return what checkin.lua's done() says."""
+    spread = spread and dataset.spread_path is not None
+    cards = dataset.spread_path if spread else dataset.cards_path
     argv = [
         "taskset", "-c", WRK_CPU, "wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s",
         "--timeout", "10s", "-s", str(LUA), server.url, "--",
-        str(dataset.cards_path), str(first), str(count), dataset.session, token, "1",
+        str(cards), str(first), str(count), dataset.session, token, "1", "1" if spread else "0",
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
     for line in done.stdout.splitlines():
@@ -308,14 +354,14 @@ def wrk(
 
 def measure_http(
     config: ServerConfig, dataset: Dataset, *, clients: int, seconds: float, warmup: float,
-    repetition: int,
+    repetition: int, code: str = "this", spread: bool = False,
 ) -> HttpRun:  # fmt: skip
     # the warm-up's cards come first, the measured run's after them: no card is used twice
     warm_cards = min(dataset.cards // 5, 20_000)
-    with fresh_copy(dataset) as data_dir, running(config, data_dir) as server:
+    with fresh_copy(dataset) as data_dir, running(config, data_dir, dataset.src) as server:
         token = token_for(server, dataset)
         wrk(server=server, dataset=dataset, token=token, clients=clients, seconds=warmup,
-            first=0, count=warm_cards)  # fmt: skip
+            first=0, count=warm_cards, spread=spread)  # fmt: skip
         cpu_before = server.cpu_seconds()
         wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = wrk(
@@ -326,6 +372,7 @@ def measure_http(
             seconds=seconds,
             first=warm_cards,
             count=dataset.cards - warm_cards,
+            spread=spread,
         )
         wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = server.cpu_seconds() - cpu_before
@@ -335,7 +382,7 @@ def measure_http(
     )
     errors = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
     return HttpRun(
-        server=config.name, clients=clients, repetition=repetition,
+        code=code, server=config.name, clients=clients, repetition=repetition,
         rate=result["created"] / duration, requests=result["requests"],
         created=result["created"], other=result["other"], errors=errors,
         p50_ms=result["p50_us"] / 1000, p90_ms=result["p90_us"] / 1000,
@@ -370,7 +417,7 @@ def measure_baseline(dataset: Dataset, *, seconds: float, repetition: int) -> Ba
 
     Left out: the app's SAVEPOINTs, the token and session lookups before the transaction,
     and everything that is not SQL."""
-    cards = dataset.cards_path.read_text().split()
+    cards = [line.split()[0] for line in dataset.cards_path.read_text().splitlines()]
     latencies: list[float] = []
     with fresh_copy(dataset) as data_dir:
         db = sqlite3.connect(data_dir / "hromada.sqlite3", isolation_level=None, timeout=20)
@@ -405,6 +452,41 @@ def measure_baseline(dataset: Dataset, *, seconds: float, repetition: int) -> Ba
         p99_ms=1000 * latencies[int(len(latencies) * 0.99)],
         checkins=len(latencies),
     )
+
+
+# The columns the skeleton's statements name; a later schema's other NOT NULL columns get an
+# empty value of their type, so the same statements run on either (the loop stays the
+# skeleton's transaction: it is a yardstick for the machine, not a copy of today's code).
+SKELETON_COLUMNS = {
+    "stock_stockmovement": {"id", "node", "created_at", "site_id", "commodity_id", "kind",
+                            "quantity", "at", "delivery_id", "reason", "actor_id"},
+    "distribution_collection": {"id", "node", "created_at", "session_id", "programme_id",
+                                "household_id", "card_id", "period_start", "members",
+                                "quantity", "at", "served_by_id", "desk", "movement_id"},
+}  # fmt: skip
+_LATER: dict[tuple[int, str], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _later_columns(db: sqlite3.Connection, table: str) -> tuple[str, tuple[Any, ...]]:
+    """(", col, col", values) for the NOT NULL columns without a default that the skeleton's
+    INSERT into `table` does not name."""
+    cached = _LATER.get((id(db), table))
+    if cached is None:
+        names, values = [], []
+        for _cid, name, kind, notnull, default, _pk in db.execute(f"PRAGMA table_info({table})"):
+            if name in SKELETON_COLUMNS[table] or not notnull or default is not None:
+                continue
+            names.append(name)
+            kind = kind.lower()
+            values.append(0 if ("int" in kind or "bool" in kind) else "")
+        cached = ("".join(f", {n}" for n in names), tuple(values))
+        _LATER[(id(db), table)] = cached
+    return cached
+
+
+def _insert(table: str, columns: str, placeholders: str, more: str, n: int) -> str:
+    # names from this file and from the schema itself; every value is bound
+    return f"INSERT INTO {table} ({columns}{more}) VALUES ({placeholders}{', ?' * n})"  # noqa: S608
 
 
 def _baseline_checkin(
@@ -449,22 +531,32 @@ def _baseline_checkin(
             (commodity, site),
         ).fetchone()
         movement = uuid.uuid4().hex
+        more, values = _later_columns(db, "stock_stockmovement")
         db.execute(
-            "INSERT INTO stock_stockmovement (id, node, created_at, site_id, commodity_id, kind,"
-            " quantity, at, delivery_id, reason, actor_id)"
-            " VALUES (?, 'site-laptop', ?, ?, ?, 'issued', ?, ?, NULL, '', ?)",
-            (movement, at, site, commodity, -quantity, at, user),
-        )
+            _insert(
+                "stock_stockmovement",
+                "id, node, created_at, site_id, commodity_id, kind, quantity, at, delivery_id,"
+                " reason, actor_id",
+                "?, 'site-laptop', ?, ?, ?, 'issued', ?, ?, NULL, '', ?",
+                more, len(values),
+            ),
+            (movement, at, site, commodity, -quantity, at, user, *values),
+        )  # fmt: skip
         db.execute(
             "UPDATE stock_stockbalance SET quantity = ? WHERE id = ?", (left - quantity, balance_id)
         )
         collection = uuid.uuid4()
+        more, values = _later_columns(db, "distribution_collection")
         db.execute(
-            "INSERT INTO distribution_collection (id, node, created_at, session_id, programme_id,"
-            " household_id, card_id, period_start, members, quantity, at, served_by_id, desk,"
-            " movement_id) VALUES (?, 'site-laptop', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _insert(
+                "distribution_collection",
+                "id, node, created_at, session_id, programme_id, household_id, card_id,"
+                " period_start, members, quantity, at, served_by_id, desk, movement_id",
+                "?, 'site-laptop', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?",
+                more, len(values),
+            ),
             (collection.hex, at, session, programme, household, card_id, period, members,
-             quantity, at, user, "distributor", movement),
+             quantity, at, user, "distributor", movement, *values),
         )  # fmt: skip
         db.execute(
             "INSERT INTO core_auditevent (id, node, at, actor_id, action, object_type, object_id,"
@@ -514,6 +606,32 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _ratios(report: Report) -> list[str]:
+    """This checkout's median rate over the other's, cell by cell (`--against`)."""
+    lines: list[str] = []
+    cells = sorted({(r.server, r.clients) for r in report.http if r.code == "against"})
+    if not cells:
+        return lines
+    lines.append("")
+    lines.append(f"{'server':<18} {'clients':>7} {'this /s':>8} {'against /s':>10} {'ratio':>6} "
+                 f"{'this CPU ms':>11} {'against CPU ms':>14} {'pairs':>5}")  # fmt: skip
+    for name, clients in cells:
+        this = [r for r in report.http if (r.code, r.server, r.clients) == ("this", name, clients)]
+        other = [
+            r for r in report.http if (r.code, r.server, r.clients) == ("against", name, clients)
+        ]
+        if not this or not other:
+            continue
+        mine, theirs = (statistics.median(r.rate for r in runs) for runs in (this, other))
+        lines.append(
+            f"{name:<18} {clients:>7} {mine:>8,.1f} {theirs:>10,.1f} {mine / theirs:>6.2f} "
+            f"{statistics.median(r.server_cpu_ms for r in this):>11.2f} "
+            f"{statistics.median(r.server_cpu_ms for r in other):>14.2f} "
+            f"{min(len(this), len(other)):>5}"
+        )
+    return lines
+
+
 def summarise(report: Report) -> str:
     base = statistics.median(b.rate for b in report.baseline) if report.baseline else 0.0
     lines = []
@@ -524,24 +642,24 @@ def summarise(report: Report) -> str:
             f"p99 {statistics.median(b.p99_ms for b in report.baseline):.2f} ms"
         )
     lines.append(
-        f"{'server':<18} {'clients':>7} {'check-ins/s':>11} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'vs sqlite3':>10} {'CPU ms/ci':>9} {'refused':>7} {'runs':>4}"
+        f"{'code':<8} {'server':<18} {'clients':>7} {'check-ins/s':>11} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'vs sqlite3':>10} {'CPU ms/ci':>9} {'refused':>7} {'runs':>4}"
     )
-    keys = sorted({(r.server, r.clients) for r in report.http}, key=lambda k: (k[0], k[1]))
+    keys = sorted({(r.code, r.server, r.clients) for r in report.http})
     order = {c.name: i for i, c in enumerate(CONFIGS + EXTRA_CONFIGS)}
-    keys.sort(key=lambda k: (order.get(k[0], 99), k[0], k[1]))
-    for name, clients in keys:
-        runs = [r for r in report.http if r.server == name and r.clients == clients]
+    keys.sort(key=lambda k: (order.get(k[1], 99), k[1], k[2], k[0] != "against"))
+    for code, name, clients in keys:
+        runs = [r for r in report.http if (r.code, r.server, r.clients) == (code, name, clients)]
         rate = statistics.median(r.rate for r in runs)
         lines.append(
-            f"{name:<18} {clients:>7} {rate:>11,.0f} "
+            f"{code:<8} {name:<18} {clients:>7} {rate:>11,.0f} "
             f"{statistics.median(r.p50_ms for r in runs):>7.1f} "
             f"{statistics.median(r.p99_ms for r in runs):>7.1f} "
             f"{(rate / base if base else 0):>10.2f} "
             f"{statistics.median(r.server_cpu_ms for r in runs):>9.2f} "
             f"{sum(r.other + r.errors for r in runs):>7} {len(runs):>4}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + _ratios(report))
 
 
 def main() -> None:
@@ -560,6 +678,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8, help="each measured run")
     parser.add_argument("--warmup", type=float, default=2, help="each warm-up, not measured")
     parser.add_argument("--baseline-seconds", type=float, default=5)
+    parser.add_argument(
+        "--programmes", type=int, default=1, choices=[1, 10],
+        help="10: the town runs ten programmes with varied rules (checkin_data.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--spread", action="store_true",
+        help="with --programmes 10: each card to a programme its household is eligible for, "
+        "instead of all to bread",
+    )  # fmt: skip
+    parser.add_argument(
+        "--against", type=Path, metavar="TREE",
+        help="also measure the checkout at TREE (its own generator and code), cell by cell",
+    )  # fmt: skip
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare sqlite3 loop")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         sys.exit("needs wrk and taskset (Debian: apt-get install wrk util-linux)")
@@ -574,25 +706,42 @@ def main() -> None:
         configs = [known[name] for name in args.config]
     clients = args.clients or [1, 8, 32]
 
-    dataset = ensure_dataset(args.households)
+    dataset = ensure_dataset(args.households, programmes=args.programmes)
+    against = ensure_dataset(args.households, tree=args.against) if args.against else None
     started = datetime.now(UTC)
     report = Report(
         started=started.isoformat(timespec="seconds"), machine=_machine(),
-        options={k: v for k, v in vars(args).items()} | {"configs": [c.name for c in configs]},
-        dataset={k: v for k, v in dataset.meta.items() if k != "password"},
+        options={k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+        | {"configs": [c.name for c in configs]},
+        dataset={k: v for k, v in dataset.meta.items() if k != "password"}
+        | ({"against": {k: v for k, v in against.meta.items() if k != "password"}}
+           if against else {}),
     )  # fmt: skip
     out = RESULTS / f"checkin-{started:%Y%m%dT%H%M%S}.json"
     for repetition in range(args.repeat):
-        baseline = measure_baseline(dataset, seconds=args.baseline_seconds, repetition=repetition)
-        report.baseline.append(baseline)
-        print(f"[{repetition + 1}/{args.repeat}] bare sqlite3: {baseline.rate:,.0f}/s "
-              f"p50 {baseline.p50_ms:.2f} ms p99 {baseline.p99_ms:.2f} ms", flush=True)  # fmt: skip
-        for config in configs:
-            for count in clients:
-                run = measure_http(config, dataset, clients=count, seconds=args.seconds,
-                                   warmup=args.warmup, repetition=repetition)  # fmt: skip
+        if not args.no_baseline:
+            baseline = measure_baseline(
+                dataset, seconds=args.baseline_seconds, repetition=repetition
+            )
+            report.baseline.append(baseline)
+            print(
+                f"[{repetition + 1}/{args.repeat}] bare sqlite3: {baseline.rate:,.0f}/s "
+                f"p50 {baseline.p50_ms:.2f} ms p99 {baseline.p99_ms:.2f} ms",
+                flush=True,
+            )
+        cells = [(config, count) for config in configs for count in clients]
+        for config, count in cells:
+            # the other checkout first in even repetitions, second in odd ones: neither always
+            # gets the machine's quieter or busier moment
+            order = [("this", dataset)] + ([("against", against)] if against else [])
+            if repetition % 2 == 0:
+                order.reverse()
+            for code, data in order:
+                run = measure_http(config, data, clients=count, seconds=args.seconds,
+                                   warmup=args.warmup, repetition=repetition, code=code,
+                                   spread=args.spread and code == "this")  # fmt: skip
                 report.http.append(run)
-                print(f"[{repetition + 1}/{args.repeat}] {config.name:<18} c={count:<3} "
+                print(f"[{repetition + 1}/{args.repeat}] {code:<7} {config.name:<18} c={count:<3} "
                       f"{run.rate:>7,.0f}/s p50 {run.p50_ms:6.1f} ms p99 {run.p99_ms:6.1f} ms "
                       f"cpu {run.server_cpu_ms:.2f} ms/ci wrk {run.wrk_cpu_share:.0%} "
                       f"refused {run.other} errors {run.errors}", flush=True)  # fmt: skip
