@@ -658,7 +658,7 @@ def _who(user: User, payload: CheckinIn) -> Who:
         reason = payload.without_card_reason.strip()
         if not reason:
             raise _invalid("without_card_reason")
-        household = _desk_households(user).filter(pk=payload.household).first()
+        household = Household.objects.for_desk(user).filter(pk=payload.household).first()
         if household is None:
             raise Refusal(404, "unknown_household", _("No such household here."))
         who = Who(household=household, without_card_reason=reason, channel=Channel.SEARCH)
@@ -668,16 +668,6 @@ def _who(user: User, payload: CheckinIn) -> Who:
             raise _invalid("proxy")
         who = replace(who, proxy=proxy)
     return who
-
-
-def _desk_households(user: User) -> QuerySet[Household]:
-    """Whom a desk may serve without a card: the households of its own sites (a coordinator:
-    all), as its search finds them. A card is served at any site; a household that moved and
-    lost its card is moved to its new site by a registrar, or served by a coordinator."""
-    households = Household.objects.filter(merged_into=None)
-    if user.has_role("coordinator"):
-        return households
-    return households.filter(site__in=user.sites.all())
 
 
 @router.post(

@@ -356,12 +356,8 @@ def checkin(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 def _findable(user: User) -> QuerySet[Person]:
-    """Whom a desk may look up without a card: the households of its own sites (a coordinator:
-    all). It sees their names and sizes, nothing more."""
-    persons = Person.objects.current().filter(household__merged_into=None)
-    if user.has_role("coordinator"):
-        return persons
-    return persons.filter(household__site__in=user.sites.all())
+    """Whom a desk may look up without a card (see HouseholdQuerySet.for_desk)."""
+    return Person.objects.current().filter(household__in=Household.objects.for_desk(user))
 
 
 @role_required(*DESK)
@@ -393,18 +389,16 @@ def serve_without_card(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     session = _get_session_for_user(user, pk)
     form = WithoutCardForm(request.POST)
     context = _desk_context(request, session)
-    household = None
-    if form.is_valid():
-        household = Household.objects.filter(
-            pk=form.cleaned_data["household"],
-            pk__in=_findable(user).values("household"),
-        ).first()
-    if household is None or not form.is_valid():
+    if not form.is_valid():
         context["error"] = (
             _("Say why the household has no card.")
-            if household is not None or "reason" in form.errors
+            if "reason" in form.errors
             else _("No such household here.")
         )
+        return _answer(request, session, context)
+    household = Household.objects.for_desk(user).filter(pk=form.cleaned_data["household"]).first()
+    if household is None:
+        context["error"] = _("No such household here.")
         return _answer(request, session, context)
     context["outcome"] = do_check_in(
         actor=user,

@@ -27,6 +27,17 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
             return self.filter(site__in=user.sites.all())
         return self.none()
 
+    def for_desk(self, user: User) -> HouseholdQuerySet:
+        """Whom a distribution desk may serve without a card: the households of its own
+        sites (a coordinator: all), not merged into another. The desk sees their names and
+        sizes, nothing more. (A card is served at any site.)"""
+        households = self.filter(merged_into=None)
+        if user.has_role("coordinator"):
+            return households
+        if user.has_role("distributor"):
+            return households.filter(site__in=user.sites.all())
+        return households.none()
+
     def for_listing(self) -> HouseholdQuerySet:
         """With the members and the active card of each household fetched in two queries for
         the whole page, not three per row."""
