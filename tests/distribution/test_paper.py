@@ -14,6 +14,7 @@ from hromada.core.models import AuditEvent
 from hromada.distribution.models import (
     Channel,
     Collection,
+    DayTally,
     DistributionSession,
     PaperLine,
     PaperTally,
@@ -192,6 +193,9 @@ class PaperTestCase(BaseTestCase):
         self.assertEqual((movement.kind, movement.quantity), (MovementKind.ISSUED, -6))
         self.assertIn(str(line.pk), movement.reason)
         self.assertEqual(self.left(), 88)
+        # the dashboard's units agree with the ledger: 12 given, to one household
+        tallied = DayTally.objects.get(programme=self.programme)
+        self.assertEqual((tallied.households, tallied.people, tallied.units), (1, 3, 12))
         again = self.resolve(line, "tick_mistaken")
         self.assertContains(again, "resolved already")
         line.refresh_from_db()

@@ -282,9 +282,16 @@ def _not_eligible(programme: Programme, household: Household) -> NotEligible:
 
 
 def tally(
-    *, site_id: uuid.UUID, programme_id: uuid.UUID, day: date, sign: int, collection: Collection
+    *,
+    site_id: uuid.UUID,
+    programme_id: uuid.UUID,
+    day: date,
+    households: int,
+    people: int,
+    units: int,
 ) -> None:
-    """Move the day's tally with a collection (sign 1) or its reversal (sign -1)."""
+    """Move the day's tally: by a collection, by its reversal (negative), or by units a paper
+    list gave twice (units only: no household was served a second time)."""
     # One plain UPDATE: it runs at every scan, and the ORM's expression compiler cost more
     # than the statement (bench/README.md, issue 4).
     table = connection.ops.quote_name(DayTally._meta.db_table)
@@ -294,9 +301,9 @@ def tally(
             f"UPDATE {table} SET households = households + %s, people = people + %s, "  # noqa: S608 (names from the model, values as parameters)
             "units = units + %s WHERE site_id = %s AND programme_id = %s AND day = %s",
             [
-                sign,
-                sign * collection.members,
-                sign * collection.quantity,
+                households,
+                people,
+                units,
                 uuid_field.get_db_prep_value(site_id, connection),
                 uuid_field.get_db_prep_value(programme_id, connection),
                 connection.ops.adapt_datefield_value(day),
@@ -305,8 +312,8 @@ def tally(
         updated = cursor.rowcount
     if not updated:
         DayTally.objects.create(
-            site_id=site_id, programme_id=programme_id, day=day, households=sign,
-            people=sign * collection.members, units=sign * collection.quantity,
+            site_id=site_id, programme_id=programme_id, day=day, households=households,
+            people=people, units=units,
         )  # fmt: skip
 
 
@@ -435,8 +442,8 @@ def _check_in(
         at=now, served_by=actor, desk=desk, movement=movement,
     )  # fmt: skip
     tally(
-        site_id=session.site_id, programme_id=programme.pk, day=kyiv_day(now), sign=1,
-        collection=collection,
+        site_id=session.site_id, programme_id=programme.pk, day=kyiv_day(now), households=1,
+        people=collection.members, units=collection.quantity,
     )  # fmt: skip
     record_audit(
         actor=actor, action="distribution.check_in", obj=collection,
@@ -725,7 +732,8 @@ def do_reverse_collection(*, actor: User, collection: Collection, reason: str) -
     )
     tally(
         site_id=collection.session.site_id, programme_id=collection.programme_id,
-        day=kyiv_day(collection.at), sign=-1, collection=collection,
+        day=kyiv_day(collection.at), households=-1, people=-collection.members,
+        units=-collection.quantity,
     )  # fmt: skip
     record_audit(
         actor=actor, action="distribution.reverse_collection", obj=collection,
@@ -1181,6 +1189,12 @@ def do_resolve_paper_line(*, actor: User, line: PaperLine, outcome: str) -> Pape
                 )
                 % {"wanted": units, "left": short.left}
             ) from None
+        # the units count as given on the day of the list, as the ledger says; no household
+        # more was served
+        tally(
+            site_id=session.site_id, programme_id=programme.pk,
+            day=kyiv_day(line.tally.served_at), households=0, people=0, units=units,
+        )  # fmt: skip
     line.outcome = outcome
     line.resolved_at = timezone.now()
     line.resolved_by = actor
