@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from hromada.core.actions import do_issue_token
+from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
 from hromada.core.models import ApiToken, User, hash_token
 from hromada.core.throttle import Throttled, authenticate_throttled
 
@@ -67,6 +70,43 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     """("body", "payload", "card") -> "card": the name the client sent."""
     parts = [str(part) for part in location if part not in ("body", "payload", "query")]
     return ".".join(parts) or "body"
+
+
+def idempotency_key(request: HttpRequest) -> str:
+    """The request's `Idempotency-Key`, scoped to its operation ("" when none was sent)."""
+    raw = request.headers.get("Idempotency-Key", "")
+    if len(raw) > MAX_KEY_LENGTH:
+        raise Refusal(422, "invalid", _("The Idempotency-Key is too long."))
+    return scoped(method=request.method or "POST", path=request.path, key=raw) if raw else ""
+
+
+def answer_once(
+    *,
+    user: User,
+    key: str,
+    write: Callable[[], tuple[int, dict[str, Any]]],
+    keep_refusals: bool = False,
+) -> Status[Any]:
+    """Run `write` and answer with the status and body it returns; a retry with the same key
+    gets the first answer back and changes nothing. A Refusal raised by `write` wrote nothing
+    and is not kept, so the same key may be sent again once the request is put right; an
+    answer of 300 or more is kept only with `keep_refusals` (a check-in, whose refusal is
+    recorded)."""
+    try:
+        with transaction.atomic():
+            earlier = replay(user=user, key=key) if key else None
+            if earlier is not None:
+                return Status(*earlier)
+            status, body = write()
+            if key and (status < 300 or keep_refusals):
+                remember(user=user, key=key, status=status, body=body)
+    except IntegrityError:
+        # the same key raced itself on PostgreSQL: the winner's answer is the answer
+        earlier = replay(user=user, key=key) if key else None
+        if earlier is None:
+            raise
+        return Status(*earlier)
+    return Status(status, body)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -11,21 +11,20 @@ sessions, resumes a site and reverses a collection. Every write takes an `Idempo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Schema
 from ninja.params import functions as param_functions
 
-from hromada.core.api import Error, Invalid, Refusal
-from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
+from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
 from hromada.core.models import Site, User
 from hromada.distribution.actions import (
     ActionRefused,
@@ -83,46 +82,6 @@ def _user(request: HttpRequest, *roles: str) -> User:
     if not user.has_role(*roles):
         raise Refusal(403, "forbidden", _("Your role may not do this."))
     return user
-
-
-# ---------------------------------------------------------------------------------------------
-# Writes a device may retry
-
-
-def _idempotency_key(request: HttpRequest) -> str:
-    raw = request.headers.get("Idempotency-Key", "")
-    if len(raw) > MAX_KEY_LENGTH:
-        raise Refusal(422, "invalid", _("The Idempotency-Key is too long."))
-    return scoped(method=request.method or "POST", path=request.path, key=raw) if raw else ""
-
-
-def _once(
-    request: HttpRequest,
-    user: User,
-    write: Callable[[], tuple[int, dict[str, Any]]],
-    *,
-    keep_refusals: bool = False,
-) -> Status[Any]:
-    """Run `write` and answer with what it returns; a retry with the same `Idempotency-Key`
-    gets the first answer back and changes nothing. A refusal raised as Refusal wrote
-    nothing and is not kept, so the same key may be sent again once the request is put right;
-    with `keep_refusals` (a check-in, whose refusal is recorded) any answer is kept."""
-    key = _idempotency_key(request)
-    try:
-        with transaction.atomic():
-            earlier = replay(user=user, key=key) if key else None
-            if earlier is not None:
-                return Status(*earlier)
-            status, body = write()
-            if key and (status < 300 or keep_refusals):
-                remember(user=user, key=key, status=status, body=body)
-    except IntegrityError:
-        # the same key raced itself on PostgreSQL: the winner's answer is the answer
-        earlier = replay(user=user, key=key) if key else None
-        if earlier is None:
-            raise
-        return Status(*earlier)
-    return Status(status, body)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +214,7 @@ def programme_create(request: HttpRequest, payload: ProgrammeIn) -> Any:
             raise _rule_refused(refused) from None
         return 201, _programme(_programmes().get(pk=programme.pk))
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 @router.patch("/programmes/{id}", response=PROGRAMME_WRITTEN)
@@ -300,7 +259,7 @@ def programme_update(request: HttpRequest, id: uuid.UUID, payload: ProgrammePatc
             raise _rule_refused(refused) from None
         return 200, _programme(_programmes().get(pk=programme.pk))
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,7 +390,7 @@ def session_open(request: HttpRequest, payload: SessionIn) -> Any:
             raise Refusal(409, "already_open", message) from None
         return 201, _session(session)
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 @router.post("/sessions/{id}/close", response=SESSION_WRITTEN)
@@ -443,7 +402,7 @@ def session_close(request: HttpRequest, id: uuid.UUID) -> Any:
     def write() -> tuple[int, dict[str, Any]]:
         return 200, _session(do_close_session(actor=user, session=session))
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 class SessionPatch(Schema):
@@ -474,7 +433,7 @@ def session_update(request: HttpRequest, id: uuid.UUID, payload: SessionPatch) -
         )
         return 200, _session(updated)
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,7 +501,7 @@ def site_pause(request: HttpRequest, site_id: uuid.UUID, payload: PauseIn) -> An
         do_pause_site(actor=user, site=site, reason=str(payload.reason), note=payload.note)
         return 200, _site_status(site)
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 @router.post("/sites/{site_id}/resume", response=SITE_ANSWERS)
@@ -555,7 +514,7 @@ def site_resume(request: HttpRequest, site_id: uuid.UUID) -> Any:
         do_resume_site(actor=user, site=site)
         return 200, _site_status(site)
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -680,7 +639,7 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> Any:
     request repeated with the same `Idempotency-Key` header gets the first answer back and
     changes nothing."""
     user = cast(User, request.user)
-    _idempotency_key(request)  # a key too long is refused before anything is looked up
+    idempotency_key(request)  # a key too long is refused before anything is looked up
     session = (
         DistributionSession.objects.servable_by(user)
         .select_related("site", "programme__commodity")
@@ -700,7 +659,7 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> Any:
         )
         return _answer(outcome)
 
-    return _once(request, user, write, keep_refusals=True)
+    return answer_once(user=user, key=idempotency_key(request), write=write, keep_refusals=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -817,4 +776,4 @@ def collection_reverse(request: HttpRequest, id: uuid.UUID, payload: ReversalIn)
             raise Refusal(409, "refused", refused.message) from None
         return 200, _collection(reversed_)
 
-    return _once(request, user, write)
+    return answer_once(user=user, key=idempotency_key(request), write=write)

@@ -337,12 +337,12 @@ def checkin(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     user = cast(User, request.user)
     session = _get_session_for_user(user, pk)
     form = CheckinForm(request.POST)
-    context = _desk_context(request, session, live=False)
     if not form.is_valid():
         empty = not request.POST.get("card", "").strip()
         context = _desk_context(request, session)
         context["error"] = _("Scan a card or type its code.") if empty else form.errors["card"][0]
     else:
+        context = _desk_context(request, session, live=False)
         outcome = do_check_in(
             actor=user,
             session=session,

@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any, Literal, cast
 
 from django import forms
-from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -25,8 +24,8 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params import functions as param_functions
 
-from hromada.core.api import Error, Invalid, Refusal
-from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
+from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
+from hromada.core.idempotency import replay
 from hromada.core.models import User
 from hromada.people.actions import (
     DocumentTaken,
@@ -451,34 +450,18 @@ def _duplicates_refusal(duplicates: dict[int, list[Hit]]) -> Refusal:
 # Writes a device may retry
 
 
-def _idempotency_key(request: HttpRequest) -> str:
-    raw = request.headers.get("Idempotency-Key", "")
-    if len(raw) > MAX_KEY_LENGTH:
-        raise Refusal(422, "invalid", _("The Idempotency-Key is too long."))
-    return scoped(method=request.method or "POST", path=request.path, key=raw) if raw else ""
-
-
 def _once(user: User, key: str, write: Callable[[], dict[str, Any]]) -> Status[Any]:
-    """Run `write` and answer 201 with what it returns; a retry with the same key gets the
-    first answer back. Only a write is remembered: a refusal wrote nothing, so the same key
-    may be sent again (with the duplicates acknowledged, say)."""
-    try:
-        with transaction.atomic():
-            earlier = replay(user=user, key=key) if key else None
-            if earlier is not None:
-                return Status(*earlier)
-            body = write()
-            if key:
-                remember(user=user, key=key, status=201, body=body)
-    except DocumentTaken as taken:
-        raise Refusal(409, "document_taken", str(taken)) from None
-    except IntegrityError:
-        # the same key raced itself on PostgreSQL: the winner's answer is the answer
-        earlier = replay(user=user, key=key) if key else None
-        if earlier is None:
-            raise
-        return Status(*earlier)
-    return Status(201, body)
+    """Run `write` and answer 201 with what it returns, once per key (core.api.answer_once):
+    a refusal wrote nothing, so the same key may be sent again (with the duplicates
+    acknowledged, say)."""
+
+    def created() -> tuple[int, dict[str, Any]]:
+        try:
+            return 201, write()
+        except DocumentTaken as taken:
+            raise Refusal(409, "document_taken", str(taken)) from None
+
+    return answer_once(user=user, key=key, write=created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -581,7 +564,7 @@ def household_create(request: HttpRequest, payload: HouseholdIn) -> Any:
     acknowledged in `different_from`. A request repeated with the same `Idempotency-Key`
     header gets the first answer back and changes nothing."""
     user = _user(request, *REGISTRY)
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     # before anything else: the retry of a registration would find it a duplicate of itself
     earlier = replay(user=user, key=key) if key else None
     if earlier is not None:
@@ -672,7 +655,7 @@ def member_add(request: HttpRequest, id: uuid.UUID, payload: MemberNewIn) -> Any
     """Add a member to a household; answers with the household. Duplicates and the
     `Idempotency-Key` as for registering a household."""
     user = _user(request, *REGISTRY)
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     earlier = replay(user=user, key=key) if key else None
     if earlier is not None:
         return Status(*earlier)

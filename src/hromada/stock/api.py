@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, cast, get_type_hints
 
 from django import forms
-from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,8 +22,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from hromada.core.api import Error, Invalid, Refusal
-from hromada.core.idempotency import MAX_KEY_LENGTH, remember, replay, scoped
+from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
+from hromada.core.idempotency import replay
 from hromada.core.models import Site, User
 from hromada.lib.periods import KYIV
 from hromada.stock.access import (
@@ -114,35 +113,18 @@ def _refused(error: StockError) -> Refusal:
     return Refusal(422, "invalid", error.message, fields=[field], errors={field: [error.message]})
 
 
-def _idempotency_key(request: HttpRequest) -> str:
-    raw = request.headers.get("Idempotency-Key", "")
-    if len(raw) > MAX_KEY_LENGTH:
-        raise Refusal(422, "invalid", _("The Idempotency-Key is too long."))
-    return scoped(method=request.method or "POST", path=request.path, key=raw) if raw else ""
-
-
 def _once(user: User, key: str, status: int, write: Callable[[], dict[str, Any]]) -> Status[Any]:
-    """Run `write` and answer `status` with what it returns; a retry with the same key gets
-    the first answer back and writes nothing. A refusal wrote nothing and is not remembered:
-    the same key may be sent again once the stock is there."""
-    try:
-        with transaction.atomic():
-            earlier = replay(user=user, key=key) if key else None
-            if earlier is not None:
-                return Status(*earlier)
-            try:
-                body = write()
-            except StockError as error:
-                raise _refused(error) from None
-            if key:
-                remember(user=user, key=key, status=status, body=body)
-    except IntegrityError:
-        # the same key raced itself on PostgreSQL: the winner's answer is the answer
-        earlier = replay(user=user, key=key) if key else None
-        if earlier is None:
-            raise
-        return Status(*earlier)
-    return Status(status, body)
+    """Run `write` and answer `status` with what it returns, once per key
+    (core.api.answer_once); a refusal of the stock's rules wrote nothing and is not
+    remembered: the same key may be sent again once the stock is there."""
+
+    def written() -> tuple[int, dict[str, Any]]:
+        try:
+            return status, write()
+        except StockError as error:
+            raise _refused(error) from None
+
+    return answer_once(user=user, key=key, write=written)
 
 
 def _data(**values: Any) -> dict[str, str]:
@@ -429,7 +411,7 @@ def _sites(user: User) -> QuerySet[Site]:
 def delivery_create(request: HttpRequest, payload: DeliveryIn) -> Any:
     """Record a truck's arrival with its lines; the stock of the site rises by each line."""
     user = _user(request, "coordinator")
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     _sane(departed_at=payload.departed_at, arrived_at=payload.arrived_at)
     form = DeliveryForm(
         _data(
@@ -484,7 +466,7 @@ def transfer_create(request: HttpRequest, payload: TransferIn) -> Any:
     """Send units from one site to another: they leave the first site's balance now and are in
     transit until the other confirms them. 409 `out_of_stock` when the site has fewer."""
     user = _user(request, "coordinator")
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     form = TransferForm(
         _data(from_site=payload.from_site, to_site=payload.to_site, commodity=payload.commodity,
               quantity=payload.quantity, note=payload.note),
@@ -517,7 +499,7 @@ def transfer_receive(request: HttpRequest, id: uuid.UUID, payload: ReceiveIn) ->
     transit, and `note` says what happened). For a coordinator, or a distributor of the site
     they arrive at. 409 `already_received` the second time."""
     user = _user(request, "coordinator", "distributor")
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     # a retry of a receipt finds it received: the first answer comes before that refusal
     earlier = replay(user=user, key=key) if key else None
     if earlier is not None:
@@ -562,7 +544,7 @@ class LossOut(Schema):
 def loss_create(request: HttpRequest, payload: LossIn) -> Any:
     """Units spoiled, damaged, destroyed in a strike or stolen leave the site's stock."""
     user = _user(request, "coordinator")
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     form = LossForm(
         _data(site=payload.site, commodity=payload.commodity, quantity=payload.quantity,
               cause=payload.cause.value, note=payload.note),
@@ -615,7 +597,7 @@ def count_create(request: HttpRequest, payload: CountIn) -> Any:
     """A physical count: the difference from the ledger is booked as an adjustment, with its
     reason (required when there is a difference)."""
     user = _user(request, "coordinator")
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     form = CountForm(
         _data(site=payload.site, commodity=payload.commodity, counted=payload.counted,
               reason=payload.reason),
