@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "hromada.people",
     "hromada.stock",
     "hromada.distribution",
+    "hromada.evacuation",
     "hromada.reports",
 ]
 

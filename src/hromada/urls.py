@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("hromada.people.urls")),
     path("stock/", include("hromada.stock.urls")),
     path("distribution/", include("hromada.distribution.urls")),
+    path("evacuation/", include("hromada.evacuation.urls")),
     path("reports/", include("hromada.reports.urls")),
     path("language/", public(set_language), name="set_language"),
     path("api/v1/", api.urls),

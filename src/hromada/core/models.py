@@ -46,6 +46,10 @@ class Role(models.TextChoices):
     REGISTRAR = "registrar", _("registrar")
     DISTRIBUTOR = "distributor", _("distributor")
     AUDITOR = "auditor", _("auditor")
+    # plans and boards the buses of their sites
+    EVACUATION = "evacuation", _("evacuation officer")
+    # staff of a reception centre (a site of its own) that confirms who arrived
+    RECEPTION = "reception", _("reception centre")
 
 
 class User(AbstractUser):

@@ -33,11 +33,18 @@ from hromada.distribution.models import (
     Shortage,
     SitePause,
     Slot,
-    age_on,
 )
 from hromada.lib import cardcode, periods
 from hromada.lib.periods import day_bounds, kyiv_day
-from hromada.people.models import Card, Household, Person, PersonStatus, Proxy, VulnerabilityKind
+from hromada.people.models import (
+    Card,
+    Household,
+    Person,
+    PersonStatus,
+    Proxy,
+    VulnerabilityKind,
+    age_on,
+)
 from hromada.stock.actions import OutOfStock, balance_of, post_movement
 from hromada.stock.models import Commodity, MovementKind
 

@@ -21,6 +21,7 @@ from hromada.people.models import (
     Proxy,
     Residency,
     VulnerabilityKind,
+    age_on,
 )
 from hromada.stock.models import Commodity, StockMovement
 
@@ -46,11 +47,6 @@ class Eligibility(models.TextChoices):
     VULNERABILITY = "vulnerability", _("people with a vulnerability")
     CHILDREN = "children", _("children under an age")
     OLDER = "older", _("older people from an age")
-
-
-def age_on(born: date, day: date) -> int:
-    """Whole years from `born` to `day` (a birth date known to the year only is 1 January)."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Programme(DomainModel):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
@@ -16,6 +17,11 @@ from hromada.lib.translit import romanise
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years from `born` to `day` (a birth date known to the year only is 1 January)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class HouseholdQuerySet(models.QuerySet["Household"]):
