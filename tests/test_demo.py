@@ -9,6 +9,14 @@ from django.test import TestCase
 from hromada.core.models import AuditEvent, Role, Site, User
 from hromada.demo import load_demo
 from hromada.distribution.models import DistributionSession
+from hromada.evacuation.models import (
+    EvacuationRequest,
+    Passenger,
+    PassengerStatus,
+    RequestPet,
+    Trip,
+    TripStatus,
+)
 from hromada.people.models import Card, Household, Person
 from hromada.stock.actions import balance_of
 from hromada.stock.models import Commodity
@@ -28,10 +36,26 @@ class DemoTestCase(TestCase):
         self.assertEqual(
             DistributionSession.objects.open().filter(programme__commodity=bread).count(), 2
         )
-        for username in ("coordinator", "registrar", "distributor", "auditor", "distributor2"):
+        for username in (
+            "coordinator",
+            "registrar",
+            "distributor",
+            "auditor",
+            "distributor2",
+            "evacuation",
+            "reception",
+        ):
             self.assertIn(username, out.getvalue())
         self.assertEqual(User.objects.get(username="distributor2").sites.get().code, "school-2")
         self.assertEqual(User.objects.get(username="auditor").role, Role.AUDITOR)
+        # the bus to Dnipro: a waitlist with pets, tomorrow's trip to plan, yesterday's arrived
+        # with one passenger unaccounted for
+        self.assertGreater(EvacuationRequest.objects.waiting().count(), 40)
+        self.assertTrue(RequestPet.objects.filter(species="cat").exists())
+        self.assertEqual(Trip.objects.filter(status=TripStatus.OPEN).count(), 1)
+        self.assertEqual(Passenger.objects.filter(status=PassengerStatus.UNACCOUNTED).count(), 1)
+        reception = User.objects.get(username="reception")
+        self.assertEqual(reception.sites.get().reception_centre.city, "Дніпро")
         latin = Person.objects.filter(family_name__regex=r"^[A-Za-z]").count()
         self.assertGreater(latin, 50)
         self.assertGreater(Person.objects.count() - latin, 2000)

@@ -17,6 +17,22 @@ from hromada.core.actions import do_create_site, do_save_user
 from hromada.core.models import Role, Site, User
 from hromada.distribution.actions import Rule, do_create_programme, do_open_session
 from hromada.distribution.models import Basis, Eligibility, Period, Programme
+from hromada.evacuation.actions import (
+    MemberNeeds,
+    PetData,
+    Places,
+    RequestData,
+    do_board,
+    do_close_arrival,
+    do_confirm_arrival,
+    do_create_reception_centre,
+    do_create_request,
+    do_create_trip,
+    do_depart,
+    do_save_plan,
+    do_save_vehicle,
+)
+from hromada.evacuation.models import Need, Species, VehicleKind
 from hromada.lib.documents import DocumentType, rnokpp_check_digit
 from hromada.lib.periods import KYIV
 from hromada.lib.translit import romanise_as
@@ -26,7 +42,7 @@ from hromada.people.actions import (
     do_find_duplicates,
     do_issue_card,
 )
-from hromada.people.models import BirthPrecision, Residency, Sex, VulnerabilityKind
+from hromada.people.models import BirthPrecision, Household, Residency, Sex, VulnerabilityKind
 from hromada.stock.actions import Line, do_create_commodity, do_record_delivery
 
 FAMILY = [
@@ -49,6 +65,7 @@ MALE = [
     ("Володимир", "Volodymyr"), ("Григорій", "Hryhorii"), ("Степан", "Stepan"),
     ("Богдан", "Bohdan"),
 ]  # fmt: skip
+CAR_PARK = "Парковка біля міської ради"
 STREETS = ["вул. Шкільна", "вул. Садова", "вул. Миру", "вул. Заводська", "пров. Тихий"]
 
 DEMO_USERS = [
@@ -57,6 +74,8 @@ DEMO_USERS = [
     ("distributor", Role.DISTRIBUTOR, ["municipal"]),
     ("auditor", Role.AUDITOR, []),
     ("distributor2", Role.DISTRIBUTOR, ["school-2"]),
+    ("evacuation", Role.EVACUATION, ["municipal"]),
+    ("reception", Role.RECEPTION, ["dnipro-reception"]),
 ]
 
 
@@ -273,6 +292,7 @@ def _load_town(*, households: int) -> None:
     do_open_session(actor=coordinator, programme=programme, site=municipal)
     do_open_session(actor=coordinator, programme=programme, site=school)
     _load_programmes(coordinator=coordinator, municipal=municipal, school=school)
+    _load_evacuation(rng, coordinator=coordinator, municipal=municipal)
 
 
 def _load_programmes(*, coordinator: User, municipal: Site, school: Site) -> None:
@@ -321,3 +341,88 @@ def _load_programmes(*, coordinator: User, municipal: Site, school: Site) -> Non
             excludes=excludes,
         )  # fmt: skip
         do_open_session(actor=coordinator, programme=made[code], site=municipal)
+
+
+def _load_evacuation(rng: random.Random, *, coordinator: User, municipal: Site) -> None:
+    """The bus to Dnipro: its vehicles, the reception centre, a waitlist of about 60 requests
+    (some with wheelchairs, oxygen, cats in carriers and a large dog), tomorrow morning's trip
+    still to plan, and yesterday's minibus, arrived with one passenger unaccounted for."""
+    centre = do_create_reception_centre(
+        actor=coordinator, code="dnipro-reception", name="Пункт прийому переселенців (демо)",
+        city="Дніпро", address="вул. Вокзальна, 1",
+    )  # fmt: skip
+    bus = do_save_vehicle(
+        actor=coordinator, kind=VehicleKind.BUS, name="Богдан А092, AX 1100 XX",
+        places=Places(seats=40, wheelchair_spaces=2, pet_places=3, luggage=60),
+    )  # fmt: skip
+    minibus = do_save_vehicle(
+        actor=coordinator, kind=VehicleKind.MINIBUS, name="Sprinter, AX 1101 XX",
+        places=Places(seats=16, pet_places=1, luggage=20),
+    )  # fmt: skip
+    do_save_vehicle(
+        actor=coordinator, kind=VehicleKind.AMBULANCE, name="Швидка, AX 1102 XX",
+        places=Places(seats=2, wheelchair_spaces=1, stretcher_places=1, luggage=2),
+    )  # fmt: skip
+    households = list(
+        Household.objects.filter(site=municipal).prefetch_related("members").order_by("pk")
+    )
+    now = timezone.now()
+    made = []
+    for household in rng.sample(households, min(62, len(households))):
+        members = list(household.members.all())
+        if rng.random() < 0.3 and len(members) > 1:
+            members = members[: rng.randint(1, len(members) - 1)]  # the others stay
+        needs = []
+        for person in members:
+            need: set[str] = set()
+            roll = rng.random()
+            if roll < 0.04:
+                need.add(Need.WHEELCHAIR)
+            elif roll < 0.06:
+                need.add(Need.OXYGEN)
+            elif roll < 0.12:
+                need.add(Need.CANNOT_SIT_LONG)
+            if rng.random() < 0.2:
+                need.add(Need.MEDICINES)
+            needs.append(MemberNeeds(person, frozenset(need)))
+        pets: list[PetData] = []
+        if rng.random() < 0.3:
+            pets.append(PetData(Species.CAT, count=rng.choice([1, 1, 2])))
+        if rng.random() < 0.05:
+            pets.append(PetData(Species.DOG, in_carrier=False, large=True))
+        made.append(
+            do_create_request(
+                actor=coordinator,
+                household=household,
+                data=RequestData(
+                    members=needs,
+                    pets=pets,
+                    luggage=rng.randint(1, 2) * len(members),
+                    phone=f"+38067{rng.randint(1_000_000, 9_999_999)}",
+                    destination="Дніпро",
+                    together=rng.random() < 0.9,
+                    without_shelter=rng.random() < 0.15,
+                    civilian_declared=True,
+                ),
+                made_at=now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23)),
+            )  # fmt: skip
+        )
+    tomorrow = datetime.combine(timezone.localdate() + timedelta(days=1), time(8), tzinfo=KYIV)
+    do_create_trip(
+        actor=coordinator, site=municipal, vehicle=bus, departure_point=CAR_PARK,
+        departs_at=tomorrow, destination=centre, driver="Сергій (водій, демо)",
+        escort="Ірина (волонтерка, демо)",
+    )  # fmt: skip
+    yesterday = now - timedelta(days=1)
+    earlier = do_create_trip(
+        actor=coordinator, site=municipal, vehicle=minibus, departure_point=CAR_PARK,
+        departs_at=yesterday, destination=centre, driver="Олег (водій, демо)",
+    )  # fmt: skip
+    do_save_plan(actor=coordinator, trip=earlier, now=yesterday)
+    on_board = list(earlier.passengers.select_related("person").order_by("created_at"))
+    for passenger in on_board:
+        do_board(actor=coordinator, passenger=passenger, civilian_confirmed=True, now=yesterday)
+    do_depart(actor=coordinator, trip=earlier, now=yesterday)
+    for passenger in on_board[1:]:
+        do_confirm_arrival(actor=coordinator, passenger=passenger, now=yesterday)
+    do_close_arrival(actor=coordinator, trip=earlier, now=yesterday + timedelta(hours=5))

@@ -173,9 +173,13 @@ def _write_people(request: EvacuationRequest, data: RequestData) -> None:
 
 
 @transaction.atomic
-def do_create_request(*, actor: User, household: Household, data: RequestData) -> EvacuationRequest:
+def do_create_request(
+    *, actor: User, household: Household, data: RequestData, made_at: datetime | None = None
+) -> EvacuationRequest:
+    """`made_at`: when the household first asked, for a request typed in from an earlier
+    paper or chat list (its waiting time counts from then); never in the future."""
     phone = _check_request(household, data)
-    now = timezone.now()
+    now = min(made_at, timezone.now()) if made_at else timezone.now()
     request = EvacuationRequest.objects.create(
         site=household.site, household=household, luggage=data.luggage, phone=phone,
         destination=data.destination.strip(), together=data.together,

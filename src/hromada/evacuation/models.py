@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import DomainModel, Site, User
@@ -260,7 +261,7 @@ class Trip(DomainModel, Capacities):
         ordering: ClassVar = ["-departs_at"]
 
     def __str__(self) -> str:
-        return f"{self.departs_at:%d.%m.%Y %H:%M} → {self.destination.city}"
+        return f"{timezone.localtime(self.departs_at):%d.%m.%Y %H:%M} → {self.destination.city}"
 
     @property
     def open(self) -> bool:
