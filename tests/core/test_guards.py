@@ -13,10 +13,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from hromada.core.models import Role, User
 from hromada.distribution.actions import do_check_in
 from hromada.distribution.models import Collection
+from hromada.evacuation.actions import (
+    MemberNeeds,
+    Places,
+    RequestData,
+    do_create_reception_centre,
+    do_create_request,
+    do_create_trip,
+    do_save_plan,
+    do_save_vehicle,
+)
+from hromada.evacuation.models import EvacuationRequest, Passenger, Trip, Vehicle
 from hromada.people.actions import (
     do_authorise_proxy,
     do_create_household,
@@ -69,7 +81,21 @@ OBJECT_OF = {
     "people:import_preview": "import",
     "people:import_run": "import",
     "people:import_discard": "import",
-}
+    "evacuation:request_create": "household",
+    "evacuation:request": "evacuation_request",
+    "evacuation:request_edit": "evacuation_request",
+    "evacuation:request_withdraw": "evacuation_request",
+    "evacuation:request_adjust": "evacuation_request",
+    "evacuation:vehicle_edit": "vehicle",
+    "evacuation:trip_cancel": "spare_trip",  # the walk cancels it; the others use an open trip
+    **{f"evacuation:{name}": "trip" for name in (
+        "trip", "trip_plan", "trip_plan_save", "trip_manifest", "trip_boarding",
+        "trip_boarding_scan", "trip_add", "trip_depart", "trip_arrival", "trip_arrival_scan",
+        "trip_arrival_close")},
+    **{f"evacuation:{name}": "passenger" for name in (
+        "passenger_board", "passenger_no_show", "passenger_remove", "passenger_arrived",
+        "passenger_resolve")},
+}  # fmt: skip
 # Views that change data answer POST only; everything else is read with GET.
 POST_ONLY = {
     "people:card_issue", "people:card_revoke", "distribution:session_close",
@@ -77,7 +103,11 @@ POST_ONLY = {
     "people:household_address", "people:duplicate_scan", "people:duplicate_decide",
     "people:import_run", "people:import_discard", "people:proxy_add", "people:proxy_revoke",
     "distribution:resume", "distribution:collection_reverse", "distribution:record_proxy",
-    "distribution:serve_without_card",
+    "distribution:serve_without_card", "evacuation:trip_cancel", "evacuation:trip_plan_save",
+    "evacuation:trip_boarding_scan", "evacuation:trip_add", "evacuation:trip_depart",
+    "evacuation:trip_arrival_scan", "evacuation:trip_arrival_close",
+    "evacuation:passenger_board", "evacuation:passenger_no_show", "evacuation:passenger_remove",
+    "evacuation:passenger_arrived", "evacuation:passenger_resolve",
 }  # fmt: skip
 
 
@@ -106,6 +136,13 @@ class GuardTestCase(BaseTestCase):
     victor: User  # a login the walk may deactivate without locking out a persona
     collection_a: Collection
     proxy_a: Proxy
+    eva: User  # the evacuation officer of site A
+    remy: User  # the reception centre's: sees site A's trips only once they have left
+    evacuation_request: EvacuationRequest
+    vehicle: Vehicle
+    trip: Trip
+    spare_trip: Trip
+    passenger: Passenger
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -131,6 +168,32 @@ class GuardTestCase(BaseTestCase):
         assert outcome.collection is not None
         cls.collection_a = outcome.collection
         cls.proxy_a = do_authorise_proxy(actor=cls.rita, household=cls.household_a, name="Сусідка")
+        cls.eva = make_user("eva", Role.EVACUATION, cls.site_a)
+        centre = do_create_reception_centre(
+            actor=cls.alice, code="dnipro", name="Пункт прийому", city="Дніпро"
+        )
+        cls.remy = make_user("remy", Role.RECEPTION, centre.site)
+        cls.vehicle = do_save_vehicle(
+            actor=cls.alice, kind="bus", name="AX 1", places=Places(seats=3, luggage=2)
+        )
+        cls.trip, cls.spare_trip = (
+            do_create_trip(
+                actor=cls.alice,
+                site=cls.site_a,
+                vehicle=cls.vehicle,
+                departure_point="Рада",
+                departs_at=timezone.now(),
+                destination=centre,
+                driver="Водій",
+            )  # fmt: skip
+            for _ in range(2)
+        )
+        cls.evacuation_request = do_create_request(
+            actor=cls.rita, household=cls.household_a,
+            data=RequestData(members=[MemberNeeds(p) for p in cls.household_a.members.all()]),
+        )  # fmt: skip
+        do_save_plan(actor=cls.alice, trip=cls.trip)
+        cls.passenger = cls.trip.passengers.first()  # type: ignore[assignment]
         cls.registry_import = do_upload_import(
             actor=cls.rita, site=cls.site_a, filename="list.csv",
             content="прізвище,ім'я,стать,рік народження\nБойко,Ганна,ж,1970\n".encode(),
@@ -160,7 +223,9 @@ class GuardTestCase(BaseTestCase):
                   "delivery": self.delivery_a, "delivery_line": self.delivery_a.lines.get(),
                   "transfer": self.transfer_to_a, "programme": self.programme,
                   "site": self.site_a, "collection": self.collection_a,
-                  "proxy": self.proxy_a}  # fmt: skip
+                  "proxy": self.proxy_a, "evacuation_request": self.evacuation_request,
+                  "vehicle": self.vehicle, "trip": self.trip, "spare_trip": self.spare_trip,
+                  "passenger": self.passenger}  # fmt: skip
         return reverse(name, kwargs={"pk": target[kind].pk})
 
     def expected(self, user: User, name: str, roles: tuple[str, ...]) -> set[int]:
@@ -174,7 +239,9 @@ class GuardTestCase(BaseTestCase):
         return {200, 302}
 
     def test_each_persona_gets_what_its_role_and_sites_allow(self) -> None:
-        personas = [self.alice, self.rita, self.rob, self.dan, self.bea, self.otto]
+        personas = [
+            self.alice, self.rita, self.rob, self.dan, self.bea, self.otto, self.eva, self.remy
+        ]  # fmt: skip
         secrets_of_site_a = [str(self.household_a.pk), self.card_a.code, self.card_a.display_code()]
         for name, view in sorted(page_views().items()):
             if name in PUBLIC:

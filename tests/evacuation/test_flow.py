@@ -144,9 +144,7 @@ class FlowTestCase(EvacuationTestCase):
         passengers = list(self.trip.passengers.filter(request__household=household))
         do_board(actor=self.eva, passenger=passengers[0], civilian_confirmed=True)
         do_depart(actor=self.eva, trip=self.trip)
-        self.assertEqual(
-            Passenger.objects.get(pk=passengers[1].pk).status, PassengerStatus.NO_SHOW
-        )
+        self.assertEqual(Passenger.objects.get(pk=passengers[1].pk).status, PassengerStatus.NO_SHOW)
         with self.assertRaises(EvacuationError):
             do_add_to_trip(actor=self.eva, trip=self.trip, request=late_request)
         with self.assertRaises(EvacuationError):

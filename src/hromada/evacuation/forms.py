@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.boundfield import BoundWidget
 from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import Site
@@ -32,7 +33,7 @@ class MemberRow:
     """One line of the members' table: the person, the "travels" box, the needs."""
 
     person: Person
-    travels: forms.BoundField
+    travels: BoundWidget
     needs: forms.BoundField
 
 
@@ -53,9 +54,7 @@ class RequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one person who travels.")},
     )
-    luggage = forms.IntegerField(
-        label=_("luggage (pieces)"), min_value=0, max_value=20, initial=0
-    )
+    luggage = forms.IntegerField(label=_("luggage (pieces)"), min_value=0, max_value=20, initial=0)
     phone = forms.CharField(
         label=_("contact phone"), max_length=30, required=False,
         help_text=_("067 123 45 67 or +48 …"),
@@ -68,9 +67,7 @@ class RequestForm(forms.Form):
         label=_("the household travels together"), required=False, initial=True,
         help_text=_("untick if its members may go on different buses"),
     )  # fmt: skip
-    without_shelter = forms.BooleanField(
-        label=_("displaced, without shelter here"), required=False
-    )
+    without_shelter = forms.BooleanField(label=_("displaced, without shelter here"), required=False)
     civilian_declared = forms.BooleanField(
         label=_("everyone travelling declares they are civilians"), required=False,
         help_text=_("ask: is anyone serving in the armed forces? Tick only if nobody is."),
@@ -113,9 +110,7 @@ class RequestForm(forms.Form):
 
     @classmethod
     def initial_of(cls, request: EvacuationRequest) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            name: getattr(request, name) for name in RequestData.FIELDS
-        }
+        initial: dict[str, Any] = {name: getattr(request, name) for name in RequestData.FIELDS}
         if request.phone:
             initial["phone"] = request.phone
         members = list(request.members.all())
@@ -266,4 +261,3 @@ class CentreForm(forms.Form):
 
     def refuse(self, error: EvacuationError) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)
-

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hromada.core.models import DomainModel, Site, User
 from hromada.lib import evacuation as rules
-from hromada.people.models import Household, Person
+from hromada.people.models import Household, HouseholdQuerySet, Person
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -49,6 +49,18 @@ class RequestStatus(models.TextChoices):
     WAITING = "waiting", _("waiting")
     EVACUATED = "evacuated", _("evacuated")
     WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+def households_for_requests(user: User) -> HouseholdQuerySet:
+    """Households a user may make a request for: a coordinator any; a registrar or an
+    evacuation officer those of their sites (the officer cannot browse the registry, but
+    makes requests for the households of their sites). Not those merged into another."""
+    households = Household.objects.filter(merged_into=None)
+    if user.has_role("coordinator"):
+        return households
+    if user.has_role("registrar", "evacuation"):
+        return households.filter(site__in=user.sites.all())
+    return households.none()
 
 
 class RequestQuerySet(models.QuerySet["EvacuationRequest"]):
@@ -298,6 +310,12 @@ class Resolution(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class PassengerQuerySet(models.QuerySet["Passenger"]):
+    def visible_to(self, user: User) -> PassengerQuerySet:
+        """The passengers of the trips the user sees."""
+        return self.filter(trip__in=Trip.objects.visible_to(user))
+
+
 class Passenger(DomainModel):
     """One person on one trip. `seat` is a label: "12" a seat, "W1" a wheelchair space, "S1" a
     stretcher place; unique per trip by the database, so two officers can never give one
@@ -335,6 +353,8 @@ class Passenger(DomainModel):
     resolved_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = PassengerQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["created_at"]

@@ -4,7 +4,7 @@ does, why it was left out, what no longer fits."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from hromada.lib import evacuation as rules
 
@@ -64,10 +64,8 @@ def left_out_text(left: rules.LeftOut) -> str:
 
 def problem_text(problem: rules.Problem) -> str:
     if problem.code == rules.ProblemCode.OVER_CAPACITY and problem.kind is not None:
-        return ngettext(
-            "%(kind)s: %(over)d too many (%(needed)d needed, %(available)d on the vehicle)",
-            "%(kind)s: %(over)d too many (%(needed)d needed, %(available)d on the vehicle)",
-            problem.over,
+        return _(
+            "%(kind)s: %(over)d too many (%(needed)d needed, %(available)d on the vehicle)"
         ) % {
             "kind": KINDS[problem.kind],
             "over": problem.over,

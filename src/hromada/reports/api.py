@@ -15,6 +15,7 @@ from ninja.params import functions as param_functions
 
 from hromada.core.api import Error
 from hromada.core.models import Site, User
+from hromada.reports import evacuation as evac
 from hromada.reports.exports import town_name
 from hromada.reports.figures import (
     MAX_DAYS,
@@ -24,7 +25,7 @@ from hromada.reports.figures import (
     scope_for,
     stock_days,
 )
-from hromada.reports.views import READERS
+from hromada.reports.views import EVACUATION_READERS, READERS
 
 router = Router(tags=["reports"])
 
@@ -76,11 +77,13 @@ class Refused(Exception):
         self.body = {"code": code, "message": message}
 
 
-def _scope_for_request(request: HttpRequest, site: UUID | None) -> Scope:
+def _scope_for_request(
+    request: HttpRequest, site: UUID | None, roles: tuple[str, ...] = READERS
+) -> Scope:
     """The user's scope, or a refusal: 403 for a role that reads no figures, 404 for a site
     they may not see (as for a site that does not exist)."""
     user = cast(User, request.user)
-    if not user.has_role(*READERS):
+    if not user.has_role(*roles):
         raise Refused(403, "forbidden", _("Your role may not read the reports."))
     chosen: Site | None = None
     if site is not None:
@@ -176,3 +179,158 @@ def stock(request: HttpRequest, site: UUID | None = None) -> Status[dict[str, An
         for line in stock_days(scope, today)
     ]
     return Status(200, {"hromada": town_name(), "site": site, "day": today, "commodities": lines})
+
+
+# -- evacuation -------------------------------------------------------------------------------
+
+
+class EvacuatedRowOut(Schema):
+    date: dt.date
+    site: UUID
+    site_name: str
+    destination: UUID
+    destination_name: str
+    city: str
+    trips: int
+    boarded: int
+    arrived: int
+    unaccounted: int
+    resolved: int
+    on_the_road: int
+    animals: int
+
+
+class WaitingTimesOut(Schema):
+    count: int
+    median_days: float | None
+    longest_days: float | None
+
+
+class WaitlistOut(Schema):
+    requests: int
+    people: int
+    waiting: WaitingTimesOut
+
+
+class DayWaitingOut(Schema):
+    date: dt.date
+    requests: int
+    people: int
+
+
+class SpeciesOut(Schema):
+    species: str
+    animals: int
+
+
+class NeedOut(Schema):
+    need: str
+    people: int
+
+
+class EvacuationOut(Schema):
+    hromada: str
+    site: UUID | None
+    start: dt.date
+    end: dt.date
+    rows: list[EvacuatedRowOut]
+    waitlist: WaitlistOut
+    waited: WaitingTimesOut
+    waitlist_per_day: list[DayWaitingOut]
+    pets: list[SpeciesOut]
+    needs: list[NeedOut]
+
+
+def _times(times: evac.WaitingTimes) -> dict[str, Any]:
+    return {"count": times.count, "median_days": times.median, "longest_days": times.longest}
+
+
+def _range(start: str | None, end: str | None) -> tuple[dt.date, dt.date] | Status[dict[str, Any]]:
+    """The days asked for (by default the last fourteen Kyiv days), or the 422 refusing them."""
+    try:
+        first, last = _day(start), _day(end)
+    except ValueError:
+        message = _("The request is malformed; check these fields: %(fields)s.")
+        return Status(422, {"code": "invalid", "message": message % {"fields": "start, end"}})
+    default_start, default_end = default_range(timezone.localdate())
+    last = last or default_end
+    first = first or min(default_start, last)
+    if first > last:
+        return Status(
+            422, {"code": "invalid", "message": _("The last day comes before the first.")}
+        )
+    if (last - first).days >= MAX_DAYS:
+        message = _("Choose at most %(days)d days.") % {"days": MAX_DAYS}
+        return Status(422, {"code": "invalid", "message": message})
+    return first, last
+
+
+@router.get(
+    "/evacuation", response={200: EvacuationOut, 401: Error, 403: Error, 404: Error, 422: Error}
+)
+def evacuation(
+    request: HttpRequest,
+    site: UUID | None = None,
+    start: str | None = START,
+    end: str | None = END,
+) -> Status[dict[str, Any]]:
+    """People evacuated per day, departure site and reception centre (a trip counts on the
+    Kyiv day it left; boarded = arrived + unaccounted + resolved + on_the_road), the waitlist
+    now and per day, the waiting times in days (`waited`: from the request to the arrival, of
+    those evacuated in the range), the animals and the needs of the people evacuated. Counts
+    only; `site` is the departure site."""
+    try:
+        scope = _scope_for_request(request, site, EVACUATION_READERS)
+    except Refused as refused:
+        return Status(refused.status, refused.body)
+    chosen = _range(start, end)
+    if isinstance(chosen, Status):
+        return chosen
+    first, last = chosen
+    found = evac.evacuation(scope, first, last)
+    waitlist = evac.waitlist_now(scope, timezone.now())
+    rows = [
+        {
+            "date": row.day,
+            "site": row.site_id,
+            "site_name": row.site,
+            "destination": row.destination_id,
+            "destination_name": row.destination,
+            "city": row.city,
+            "trips": row.trips,
+            "boarded": row.boarded,
+            "arrived": row.arrived,
+            "unaccounted": row.unaccounted,
+            "resolved": row.resolved,
+            "on_the_road": row.on_the_road,
+            "animals": row.animals,
+        }  # fmt: skip
+        for row in found.rows
+    ]
+    return Status(
+        200,
+        {
+            "hromada": town_name(),
+            "site": site,
+            "start": first,
+            "end": last,
+            "rows": rows,
+            "waitlist": {
+                "requests": waitlist.requests,
+                "people": waitlist.people,
+                "waiting": _times(waitlist.waiting),
+            },
+            "waited": _times(evac.waiting_times([a.waited for a in found.arrivals])),
+            "waitlist_per_day": [
+                {"date": d.day, "requests": d.requests, "people": d.people}
+                for d in evac.waitlist_per_day(scope, first, last)
+            ],
+            "pets": [
+                {"species": p.species, "animals": p.animals}
+                for p in evac.pets_evacuated(found.arrivals)
+            ],
+            "needs": [
+                {"need": n.need, "people": n.people} for n in evac.needs_evacuated(found.arrivals)
+            ],
+        },  # fmt: skip
+    )

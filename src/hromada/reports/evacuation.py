@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from hromada.evacuation.models import (
     BOARDED,
@@ -29,25 +30,28 @@ from hromada.evacuation.models import (
     PassengerStatus,
     RequestMember,
     RequestPet,
+    RequestQuerySet,
     Species,
     Trip,
+    TripQuerySet,
 )
 from hromada.lib.periods import day_bounds, kyiv_day
+from hromada.reports.exports import Table, town_name
 from hromada.reports.figures import Scope
 
 DAY_SECONDS = 24 * 60 * 60
 
 
-def trips_in(scope: Scope) -> QuerySet[Trip]:
+def trips_in(scope: Scope) -> TripQuerySet:
     """Trips leaving from the scope's sites (the departure site, not the destination)."""
-    found = Trip.objects.all()
+    found: TripQuerySet = Trip.objects.all()
     if scope.site_ids is not None:
         found = found.filter(site_id__in=scope.site_ids)
     return found
 
 
-def requests_in(scope: Scope) -> QuerySet[EvacuationRequest]:
-    found = EvacuationRequest.objects.all()
+def requests_in(scope: Scope) -> RequestQuerySet:
+    found: RequestQuerySet = EvacuationRequest.objects.all()
     if scope.site_ids is not None:
         found = found.filter(site_id__in=scope.site_ids)
     return found
@@ -120,8 +124,7 @@ def evacuation(scope: Scope, start: date, end: date) -> Evacuation:
     """The trips that left in the range (both days included) and their passengers, counted
     per day, departure site and destination."""
     trips = {
-        t.pk: t
-        for t in _departed(scope, start, end).select_related("site", "destination__site")
+        t.pk: t for t in _departed(scope, start, end).select_related("site", "destination__site")
     }
     passengers = Passenger.objects.filter(trip_id__in=list(trips), status__in=BOARDED)
     counts: dict[tuple[date, uuid.UUID, uuid.UUID], _Counts] = defaultdict(_Counts)
@@ -134,18 +137,23 @@ def evacuation(scope: Scope, start: date, end: date) -> Evacuation:
         counts[key_of(trip)].trips.add(trip.pk)
     for row in passengers.values("trip_id", "status").annotate(n=Count("id")):
         counts[key_of(trips[row["trip_id"]])].statuses[row["status"]] += row["n"]
-    arrivals = [
-        _Arrival(
-            trip_id=trip_id, request_id=request_id, person_id=person_id,
-            carries_pets=carries_pets, waited=(arrived_at - waiting_since).total_seconds(),
-        )  # fmt: skip
-        for trip_id, request_id, person_id, carries_pets, arrived_at, waiting_since in (
-            passengers.filter(status=PassengerStatus.ARRIVED).values_list(
-                "trip_id", "request_id", "person_id", "carries_pets", "arrived_at",
-                "request__waiting_since",
+    arrived = passengers.filter(status=PassengerStatus.ARRIVED).values_list(
+        "trip_id", "request_id", "person_id", "carries_pets", "arrived_at",
+        "request__waiting_since",
+    )  # fmt: skip
+    arrivals = []
+    for trip_id, request_id, person_id, carries_pets, arrived_at, waiting_since in arrived:
+        # confirmed with its time; a row without one waited until the trip left, at least
+        until = arrived_at or trips[trip_id].departed_at or waiting_since
+        arrivals.append(
+            _Arrival(
+                trip_id=trip_id,
+                request_id=request_id,
+                person_id=person_id,
+                carries_pets=carries_pets,
+                waited=(until - waiting_since).total_seconds(),
             )  # fmt: skip
         )
-    ]
     animals = _animals_of_requests({a.request_id for a in arrivals if a.carries_pets})
     counted: set[uuid.UUID] = set()
     for arrival in arrivals:
@@ -231,8 +239,11 @@ def evacuated_per_destination(rows: list[EvacuatedRow]) -> list[DestinationEvacu
         names[row.destination_id] = row
     found = [
         DestinationEvacuated(
-            destination=names[pk].destination, city=names[pk].city,
-            trips=trips, arrived=arrived, animals=animals,
+            destination=names[pk].destination,
+            city=names[pk].city,
+            trips=trips,
+            arrived=arrived,
+            animals=animals,
         )  # fmt: skip
         for pk, (trips, arrived, animals) in totals.items()
     ]
@@ -259,7 +270,8 @@ def pets_evacuated(arrivals: list[_Arrival]) -> list[SpeciesCount]:
     )
     return [
         SpeciesCount(
-            species=row["species"], label=str(labels.get(row["species"], row["species"])),
+            species=row["species"],
+            label=str(labels.get(row["species"], row["species"])),
             animals=int(row["n"] or 0),
         )  # fmt: skip
         for row in found
@@ -410,3 +422,61 @@ def unaccounted_passengers(scope: Scope, *, with_names: bool) -> list[Unaccounte
             )  # fmt: skip
         )
     return out
+
+
+def evacuated_table(rows: list[EvacuatedRow]) -> Table:
+    """One row per day, departure site and reception centre, for CSV, XLSX and HXL (the
+    exports' own machinery). Figures only: nobody's name.
+
+    HXL: the hromada and the site are where people leave from (+origin), the centre and its
+    city where they go (+dest); HXL has no attribute for evacuated, boarded or unaccounted
+    people, so these are our own attributes on #affected, which HXL allows."""
+    town = town_name()
+    return Table(
+        name=_("Evacuated per day"),
+        headers=[
+            _("date"),
+            _("hromada"),
+            _("leaves from site"),
+            _("reception centre"),
+            _("city"),
+            _("trips"),
+            _("boarded"),
+            _("arrived"),
+            _("unaccounted for"),
+            _("accounted for otherwise"),
+            _("on the road"),
+            _("animals arrived"),
+        ],  # fmt: skip
+        tags=[
+            "#date",
+            "#adm3+name+origin",
+            "#loc+name+origin",
+            "#loc+name+dest",
+            "#adm3+name+dest",
+            "#indicator+trips+num",
+            "#affected+boarded",
+            "#affected+evacuated",
+            "#affected+unaccounted",
+            "#affected+resolved",
+            "#affected+onroad",
+            "#indicator+animals+num",
+        ],  # fmt: skip
+        rows=[
+            [
+                row.day,
+                town,
+                row.site,
+                row.destination,
+                row.city,
+                row.trips,
+                row.boarded,
+                row.arrived,
+                row.unaccounted,
+                row.resolved,
+                row.on_the_road,
+                row.animals,
+            ]  # fmt: skip
+            for row in rows
+        ],
+    )

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.utils.translation import ngettext
 
 from hromada.core.models import User
 from hromada.core.permissions import role_required
+from hromada.reports import evacuation as evac
 from hromada.reports import exports
 from hromada.reports.charts import Chart, bar_chart, column_chart
 from hromada.reports.figures import (
@@ -33,6 +35,11 @@ from hromada.reports.forms import DashboardForm
 
 # The figures are counts, never people: a distributor sees their own sites' too.
 READERS = ("coordinator", "auditor", "distributor")
+# The evacuation's figures: the town's, or an evacuation officer's own sites'.
+EVACUATION_READERS = ("coordinator", "auditor", "evacuation")
+# Who sees the unaccounted passengers on the dashboard; only the coordinator sees their names
+# (and resolves them).
+UNACCOUNTED_READERS = ("coordinator", "auditor")
 
 
 def _form_for(request: HttpRequest) -> DashboardForm:
@@ -121,7 +128,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             refusals_total=sum(r.count for r in refusals),
             query=request.GET.urlencode(),
         )  # fmt: skip
+    context.update(_unaccounted_panel(cast(User, request.user)))
     return render(request, "reports/dashboard.html", context)
+
+
+def _url_or_none(name: str, *args: object) -> str | None:
+    """The URL of a page another part may not have yet (the evacuation's pages), or None:
+    the dashboard then shows the figure without the link."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _unaccounted_panel(user: User) -> dict[str, Any]:
+    """Everyone who boarded a bus and was not confirmed at the other end, until resolved:
+    the whole town's, whatever site the dashboard shows. Names for the coordinator only."""
+    if not user.has_role(*UNACCOUNTED_READERS):
+        return {"unaccounted_shown": False}
+    with_names = user.has_role("coordinator")
+    found = evac.unaccounted_passengers(scope_for(user, None), with_names=with_names)
+    return {
+        "unaccounted_shown": True,
+        "unaccounted_names": with_names,
+        "unaccounted": [(p, _url_or_none("evacuation:trip", p.trip_id)) for p in found],
+        "unaccounted_url": _url_or_none("evacuation:unaccounted") if with_names else None,
+    }
 
 
 def _file_name(stem: str, scope: Scope, start: date | None, end: date | None) -> str:
@@ -167,3 +199,112 @@ def export_stock(request: HttpRequest, fmt: str) -> HttpResponse:
     table = exports.stock_table(stock_by_site(scope))
     today = timezone.localdate()
     return _attachment(table, fmt, _file_name("stock", scope, today, today))
+
+
+# -- evacuation -------------------------------------------------------------------------------
+
+
+def _evacuation_form(request: HttpRequest) -> DashboardForm:
+    """As the dashboard's, with the sites buses leave from: a reception centre is a site of
+    its own, and no bus of ours leaves from it."""
+    user = cast(User, request.user)
+    data = request.GET.copy()
+    start, end = default_range(timezone.localdate())
+    data.setdefault("start", start.isoformat())
+    data.setdefault("end", end.isoformat())
+    sites = user.visible_sites().filter(reception_centre__isnull=True)
+    return DashboardForm(data, sites=sites, all_sites=user.sees_all_sites())
+
+
+def _evacuated_chart(days: list[evac.DayEvacuated]) -> Chart:
+    return column_chart(
+        id="chart-evacuated",
+        title=_("People evacuated per day"),
+        description=_(
+            "One column per day: the people confirmed at a reception centre, counted on the "
+            "day their bus left."
+        ),
+        points=[
+            (date_format(d.day, "l, j E Y"), date_format(d.day, "d.m"), d.arrived) for d in days
+        ],
+    )
+
+
+def _destinations_chart(destinations: list[evac.DestinationEvacuated]) -> Chart:
+    return bar_chart(
+        id="chart-destinations",
+        title=_("People evacuated per destination"),
+        description=_("One bar per reception centre: the people confirmed there."),
+        rows=[(f"{d.city}: {d.destination}", d.arrived, str(d.arrived)) for d in destinations],
+    )
+
+
+def _waitlist_chart(days: list[evac.DayWaiting]) -> Chart:
+    return column_chart(
+        id="chart-waitlist",
+        title=_("People on the waitlist per day"),
+        description=_(
+            "One column per day: the people on requests still waiting when the day ended."
+        ),
+        points=[
+            (date_format(d.day, "l, j E Y"), date_format(d.day, "d.m"), d.people) for d in days
+        ],
+    )
+
+
+def _pets_chart(pets: list[evac.SpeciesCount]) -> Chart:
+    return bar_chart(
+        id="chart-pets",
+        title=_("Animals evacuated"),
+        description=_(
+            "One bar per species: the animals that arrived with their people at a reception centre."
+        ),
+        rows=[(p.label, p.animals, str(p.animals)) for p in pets],
+    )
+
+
+@role_required(*EVACUATION_READERS)
+def evacuation(request: HttpRequest) -> HttpResponse:
+    """People evacuated per day and destination, the waitlist and its waiting times, the
+    animals evacuated: counts only, for the town or the officer's own sites."""
+    form = _evacuation_form(request)
+    context: dict[str, Any] = {"form": form, "figures": False}
+    if form.is_valid():
+        scope, start, end = _chosen(request, form)
+        found = evac.evacuation(scope, start, end)
+        days = evac.evacuated_per_day(found.rows, start, end)
+        destinations = evac.evacuated_per_destination(found.rows)
+        waiting_days = evac.waitlist_per_day(scope, start, end)
+        pets = evac.pets_evacuated(found.arrivals)
+        context.update(
+            figures=True, scope=scope, start=start, end=end, rows=found.rows, days=days,
+            destinations=destinations, waiting_days=waiting_days, pets=pets,
+            needs=evac.needs_evacuated(found.arrivals),
+            waitlist=evac.waitlist_now(scope, timezone.now()),
+            waited=evac.waiting_times([a.waited for a in found.arrivals]),
+            totals=evac.DayEvacuated(
+                day=end, boarded=sum(d.boarded for d in days),
+                arrived=sum(d.arrived for d in days),
+                unaccounted=sum(d.unaccounted for d in days),
+                resolved=sum(d.resolved for d in days),
+                on_the_road=sum(d.on_the_road for d in days),
+            ),
+            trips=sum(r.trips for r in found.rows),
+            animals=sum(p.animals for p in pets),
+            evacuated_chart=_evacuated_chart(days),
+            destinations_chart=_destinations_chart(destinations),
+            waitlist_chart=_waitlist_chart(waiting_days), pets_chart=_pets_chart(pets),
+            query=request.GET.urlencode(),
+        )  # fmt: skip
+    return render(request, "reports/evacuation.html", context)
+
+
+@role_required(*EVACUATION_READERS)
+def export_evacuation(request: HttpRequest, fmt: str) -> HttpResponse:
+    """People evacuated, one row per day, departure site and reception centre."""
+    form = _evacuation_form(request)
+    if not form.is_valid():
+        return render(request, "reports/evacuation.html", {"form": form}, status=400)
+    scope, start, end = _chosen(request, form)
+    table = evac.evacuated_table(evac.evacuation(scope, start, end).rows)
+    return _attachment(table, fmt, _file_name("evacuation", scope, start, end))
