@@ -200,10 +200,16 @@ def test_it_takes_a_bus_from_the_waitlist_to_the_reception_centre(
     expect(page.locator("[data-count=arrived]")).to_have_text(str(len(arrived)))
     screenshot(page, "evacuation-arrival")
 
-    # -- the coordinator sees the missing passenger, to be accounted for
+    # -- the coordinator's dashboard shows the missing passenger, in red, until accounted for
     page.context.clear_cookies()
     log_in(page, served_app, "coordinator")
-    page.goto(f"{served_app.url}/evacuation/unaccounted/")
+    page.goto(f"{served_app.url}/reports/")
+    panel = page.locator("section.unaccounted-panel")
+    expect(panel).to_have_class(re.compile(r"\balert\b"))
+    expect(panel).to_contain_text(str(lost["name"]))
+    screenshot(page, "evacuation-dashboard")
+    panel.locator("h2 a").click()
+    expect(page).to_have_url(f"{served_app.url}/evacuation/unaccounted/")
     section = page.locator(f"section.unaccounted[data-passenger='{lost['pk']}']")
     expect(section).to_be_visible()
     expect(section.locator(".name")).to_contain_text(str(lost["name"]))

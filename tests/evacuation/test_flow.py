@@ -213,3 +213,25 @@ class FlowTestCase(EvacuationTestCase):
         event = AuditEvent.objects.filter(action="evacuation.update_request").get()
         self.assertEqual(event.fields, ["luggage", "needs", "pets"])
         self.assertNotIn("067", str(event.fields))
+
+    def test_someone_already_evacuated_is_not_planned_again_while_the_household_waits(
+        self,
+    ) -> None:
+        """Found by the state machine (test_properties): a household that split, one of them
+        arrived, the other still waits; the next trip must not take the first one again."""
+        household, _ = self.household("Частково", date(1950, 1, 1), date(1980, 1, 1))
+        request = self.request_for(household, together=False)
+        first, second = household.members.order_by("created_at")
+        do_add_to_trip(actor=self.eva, trip=self.trip, request=request, person_ids=[str(first.pk)])
+        passenger = self.trip.passengers.get()
+        do_board(actor=self.eva, passenger=passenger, civilian_confirmed=True)
+        do_depart(actor=self.eva, trip=self.trip)
+        do_confirm_arrival(actor=self.remy, passenger=passenger)
+        request.refresh_from_db()
+        self.assertEqual(request.status, RequestStatus.WAITING)  # the second still waits
+        later = self.new_trip(hours=30)
+        plan = propose(later, later.departs_at)
+        self.assertEqual([p.id for p in plan.passengers], [str(second.pk)])
+        with self.assertRaises(EvacuationError) as refused:
+            do_add_to_trip(actor=self.eva, trip=later, request=request, person_ids=[str(first.pk)])
+        self.assertEqual(refused.exception.code, "not_present")

@@ -4,12 +4,15 @@ check against them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any, overload
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -306,43 +309,162 @@ def with_people(requests: QuerySet[EvacuationRequest]) -> QuerySet[EvacuationReq
     return requests.prefetch_related(Prefetch("members", queryset=members), "pets")
 
 
-def to_rule(request: EvacuationRequest, now: datetime) -> rules.Request:
-    """The planner's view of a request fetched `with_people`."""
-    day = kyiv_day(now)
-    passengers = []
-    for member in request.members.all():
-        person = member.person
-        passengers.append(
-            rules.Passenger(
-                id=str(person.pk),
-                age=max(0, min(130, age_on(person.birth_date, day))),
-                needs=frozenset(member.needs),
-                vulnerabilities=frozenset(v.kind for v in person.vulnerabilities.all()),
-                displaced_without_shelter=request.without_shelter
-                and person.residency == Residency.DISPLACED,
-            )
+def _raw(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list` query as the database driver gives them, without Django's
+    converters: making a UUID object and printing it again for each of 76,000 ids was most of
+    the planning page's time. `_id`, `_moment`, `_day` and `_list` read the driver's values."""
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # `pk__in=[]`: Django knows there is nothing without asking
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _id(value: object) -> str:
+    """A UUID as `str(pk)` writes it, from SQLite's 32 hex digits or PostgreSQL's UUID."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def _moment(value: datetime | str) -> datetime:
+    """An aware datetime from the driver's value: SQLite's is in UTC without its zone."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _day(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _list(value: list[str] | str | None) -> list[str]:
+    return json.loads(value) if isinstance(value, str) else (value or [])
+
+
+def load_rules(
+    requests: QuerySet[EvacuationRequest], now: datetime, *, present_only: bool = False
+) -> dict[str, rules.Request]:
+    """The planner's view of `requests` (by id): four flat queries, no model instances, so
+    that the planning page reads a waitlist of 10,000 in a fraction of a second
+    (bench/planning_app.py); the same for one request. `present_only`: without the people
+    no longer in the town (evacuated already while the rest of their household waits, left,
+    deceased), and without the requests left with nobody."""
+    today = kyiv_day(now)
+    chosen = requests.values("pk")
+    members = RequestMember.objects.filter(request__in=chosen)
+    # the same few birth dates and sets of needs come back thousands of times: each is read once
+    ages: dict[object, int] = {}
+    needs_of: dict[object, frozenset[str]] = {}
+    people: dict[object, list[tuple[int, str, frozenset[str], int, bool]]] = {}
+    for request_id, position, person_id, needs, born, residency, status in _raw(
+        members.values_list(
+            "request", "position", "person", "needs", "person__birth_date", "person__residency",
+            "person__status",
         )
-    return rules.Request(
-        id=str(request.pk),
-        household_id=str(request.household_id),
-        passengers=tuple(passengers),
-        waiting_since=request.waiting_since,
-        pets=tuple(
-            rules.Pet(p.species, p.count, p.in_carrier, p.large) for p in request.pets.all()
-        ),
-        luggage=request.luggage,
-        together=request.together,
-        priority_adjustment=request.priority_adjustment,
-    )
+    ):  # fmt: skip
+        if present_only and status != PersonStatus.PRESENT:
+            continue
+        age = ages.get(born)
+        if age is None:
+            age = ages[born] = max(0, min(130, age_on(_day(born), today)))
+        key = needs if isinstance(needs, str) else tuple(needs or ())
+        wanted = needs_of.get(key)
+        if wanted is None:
+            wanted = needs_of[key] = frozenset(_list(needs))
+        displaced = residency == Residency.DISPLACED
+        people.setdefault(request_id, []).append((position, _id(person_id), wanted, age, displaced))
+    kinds: dict[str, set[str]] = {}
+    for person_id, kind in _raw(
+        Vulnerability.objects.filter(person__in=members.values("person")).values_list(
+            "person", "kind"
+        )
+    ):
+        kinds.setdefault(_id(person_id), set()).add(kind)
+    frozen = {person_id: frozenset(found) for person_id, found in kinds.items()}
+    pets: dict[object, list[rules.Pet]] = {}
+    for request_id, species, count, in_carrier, large in _raw(
+        RequestPet.objects.filter(request__in=chosen).values_list(
+            "request", "species", "count", "in_carrier", "large"
+        )
+    ):
+        pets.setdefault(request_id, []).append(
+            rules.Pet(species, count, bool(in_carrier), bool(large))
+        )
+    nothing: frozenset[str] = frozenset()
+    found = {}
+    for pk, household, since, luggage, together, adjustment, without_shelter in _raw(
+        requests.values_list(
+            "pk", "household", "waiting_since", "luggage", "together", "priority_adjustment",
+            "without_shelter",
+        )
+    ):  # fmt: skip
+        passengers = tuple(
+            rules.Passenger(
+                id=person_id,
+                age=age,
+                needs=needs,
+                vulnerabilities=frozen.get(person_id, nothing),
+                displaced_without_shelter=bool(without_shelter) and displaced,
+            )
+            for _position, person_id, needs, age, displaced in sorted(people.get(pk, ()))
+        )
+        if not passengers:
+            continue  # a request without people (never written by the actions)
+        request_id = _id(pk)
+        found[request_id] = rules.Request(
+            id=request_id,
+            household_id=_id(household),
+            passengers=passengers,
+            waiting_since=_moment(since),
+            pets=tuple(pets.get(pk, ())),
+            luggage=luggage,
+            together=bool(together),
+            priority_adjustment=adjustment,
+        )
+    return found
 
 
-def waitlist(
-    requests: RequestQuerySet, now: datetime
-) -> list[tuple[EvacuationRequest, rules.Priority]]:
-    """Waiting requests in priority order, each with the reasons of its place."""
-    rows = {str(r.pk): r for r in with_people(requests.waiting())}
-    ranked = rules.rank([to_rule(r, now) for r in rows.values()], now)
-    return [(rows[rule.id], found) for rule, found in ranked]
+def to_rule(request: EvacuationRequest, now: datetime) -> rules.Request:
+    """The planner's view of one request (for `rules.priority`, the reasons of its place)."""
+    return load_rules(EvacuationRequest.objects.filter(pk=request.pk), now)[str(request.pk)]
+
+
+Ranked = tuple[EvacuationRequest, rules.Priority]
+
+
+class Waitlist(Sequence[Ranked]):
+    """Waiting requests in priority order, each with the reasons of its place: ranked from
+    flat rows, and the request rows (with their people) read only for the slice shown."""
+
+    def __init__(self, requests: QuerySet[EvacuationRequest], now: datetime) -> None:
+        self.requests = requests
+        found = load_rules(requests, now).values()
+        self.ranked = [(rule.id, priority) for rule, priority in rules.rank(found, now)]
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> Ranked: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Ranked]: ...
+
+    def __getitem__(self, index: int | slice) -> Ranked | list[Ranked]:
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        chosen = self.ranked[index]
+        wanted = [pk for pk, _priority in chosen]
+        rows = {str(r.pk): r for r in with_people(self.requests.filter(pk__in=wanted))}
+        return [(rows[pk], priority) for pk, priority in chosen]
+
+
+def waitlist(requests: RequestQuerySet, now: datetime) -> Waitlist:
+    """The waiting requests among `requests` in priority order (see Waitlist)."""
+    return Waitlist(requests.waiting(), now)
 
 
 # -- vehicles, reception centres, trips -----------------------------------------------------
@@ -474,14 +596,9 @@ def on_board(trip: Trip) -> QuerySet[Passenger]:
 
 def current_parts(trip: Trip, now: datetime) -> list[rules.Part]:
     """The manifest as the planner's parts, in the order the requests were put on it."""
-    passengers = list(on_board(trip).order_by("created_at").values_list("request", "person"))
-    order: dict[str, set[str]] = {}
-    for request_id, person_id in passengers:
-        order.setdefault(str(request_id), set()).add(str(person_id))
-    requests = {
-        str(r.pk): r for r in with_people(EvacuationRequest.objects.filter(pk__in=list(order)))
-    }
-    return [rules.Part.of(to_rule(requests[rid], now), people) for rid, people in order.items()]
+    order = _manifest(trip)
+    requests = load_rules(EvacuationRequest.objects.filter(pk__in=list(order)), now)
+    return [rules.Part.of(requests[rid], people) for rid, people in order.items()]
 
 
 def _manifest(trip: Trip) -> dict[str, set[str]]:
@@ -499,6 +616,7 @@ def _candidates(trip: Trip, now: datetime, manifest: dict[str, set[str]]) -> lis
     """The waitlist of the trip's site as the planner sees it: a request on the manifest with
     exactly its people there; the others without anyone already on some trip or who did not
     come to this one (they board late by the manifest, not through the plan)."""
+    waiting = EvacuationRequest.objects.waiting().filter(site=trip.site)
     busy = {
         str(p)
         for p in Passenger.objects.filter(
@@ -506,8 +624,7 @@ def _candidates(trip: Trip, now: datetime, manifest: dict[str, set[str]]) -> lis
         ).values_list("person", flat=True)
     }
     found = []
-    for request in with_people(EvacuationRequest.objects.waiting().filter(site=trip.site)):
-        rule = to_rule(request, now)
+    for rule in load_rules(waiting, now, present_only=True).values():
         on = manifest.get(rule.id)
         if on is not None:
             people = tuple(p for p in rule.passengers if p.id in on)
@@ -650,7 +767,7 @@ def do_add_to_trip(
     request = _lock_request(request)
     if request.site_id != trip.site_id:
         raise EvacuationError(_("This request is for another site."), field="request")
-    rule = to_rule(with_people(EvacuationRequest.objects.filter(pk=request.pk)).get(), now)
+    rule = to_rule(request, now)
     wanted = [p.id for p in rule.passengers] if person_ids is None else list(person_ids)
     if not wanted or not set(wanted) <= {p.id for p in rule.passengers}:
         raise EvacuationError(_("Choose people of this request."), field="people")
@@ -658,6 +775,13 @@ def do_add_to_trip(
         raise EvacuationError(
             _("This household travels together: put all of them on, or none."), field="people"
         )
+    gone = Person.objects.filter(pk__in=wanted).exclude(status=PersonStatus.PRESENT).first()
+    if gone is not None:
+        raise EvacuationError(
+            _("%(person)s is not in the town (%(status)s).")
+            % {"person": gone, "status": gone.get_status_display()},
+            field="people", code="not_present",
+        )  # fmt: skip
     busy = Passenger.objects.filter(status__in=ON_TRIP, person__in=wanted).select_related("trip")
     for passenger in busy:
         raise EvacuationError(
@@ -752,9 +876,15 @@ def do_board(
         others = Passenger.objects.filter(status__in=ON_TRIP, person=passenger.person_id)
         if others.exists():
             raise EvacuationError(_("This person is on another trip now."), code="on_trip")
+        if passenger.person.status != PersonStatus.PRESENT:
+            raise EvacuationError(
+                _("%(person)s is not in the town (%(status)s).")
+                % {"person": passenger.person, "status": passenger.person.get_status_display()},
+                code="not_present",
+            )  # fmt: skip
         request = EvacuationRequest.objects.prefetch_related("members").get(pk=passenger.request_id)
         parts = current_parts(trip, now)
-        rule = to_rule(with_people(EvacuationRequest.objects.filter(pk=request.pk)).get(), now)
+        rule = to_rule(request, now)
         _check_fits(trip, [*parts, rules.Part.of(rule, [str(passenger.person_id)])])
         member = request.members.get(person=passenger.person_id)
         passenger.seat = _free_place(trip, _kind_of(member.needs))

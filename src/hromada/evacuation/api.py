@@ -50,6 +50,7 @@ from hromada.evacuation.actions import (
     do_save_vehicle,
     do_update_request,
     do_withdraw_request,
+    load_rules,
     needs_declaration,
     passengers_of_card,
     propose,
@@ -302,9 +303,12 @@ def _member(person: Person, needs: Iterable[str]) -> dict[str, Any]:
     }
 
 
-def _request(found: EvacuationRequest, now: datetime) -> dict[str, Any]:
-    """A request fetched `with_people`, as JSON text (an idempotent answer is stored as sent)."""
-    priority = rules.priority(to_rule(found, now), now)
+def _request(
+    found: EvacuationRequest, now: datetime, rule: rules.Request | None = None
+) -> dict[str, Any]:
+    """A request fetched `with_people`, as JSON text (an idempotent answer is stored as sent);
+    `rule`: its planner's view, when already read with others (`load_rules`)."""
+    priority = rules.priority(rule or to_rule(found, now), now)
     return {
         "id": str(found.pk),
         "site": str(found.site_id),
@@ -398,7 +402,9 @@ def requests(
     if site is not None:
         found = found.filter(site=site)
     now = timezone.now()
-    return [_request(r, now) for r in with_people(found.order_by("waiting_since", "pk")[:limit])]
+    page = list(with_people(found.order_by("waiting_since", "pk")[:limit]))
+    planned = load_rules(EvacuationRequest.objects.filter(pk__in=[r.pk for r in page]), now)
+    return [_request(r, now, planned.get(str(r.pk))) for r in page]
 
 
 @router.post("/requests", response=REQUEST_WRITTEN)

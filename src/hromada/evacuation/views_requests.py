@@ -37,7 +37,6 @@ from hromada.evacuation.actions import (
     do_withdraw_request,
     to_rule,
     waitlist,
-    with_people,
 )
 from hromada.evacuation.forms import (
     PET_ROWS,
@@ -226,8 +225,7 @@ def _history(evacuation_request: EvacuationRequest) -> list[HistoryLine]:
 
 
 def _priority(evacuation_request: EvacuationRequest, now: datetime) -> rules.Priority:
-    found = with_people(EvacuationRequest.objects.filter(pk=evacuation_request.pk)).get()
-    return rules.priority(to_rule(found, now), now)
+    return rules.priority(to_rule(evacuation_request, now), now)
 
 
 @role_required(*REQUESTS)

@@ -5,7 +5,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -132,15 +132,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
-def _url_or_none(name: str, *args: object) -> str | None:
-    """The URL of a page another part may not have yet (the evacuation's pages), or None:
-    the dashboard then shows the figure without the link."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def _unaccounted_panel(user: User) -> dict[str, Any]:
     """Everyone who boarded a bus and was not confirmed at the other end, until resolved:
     the whole town's, whatever site the dashboard shows. Names for the coordinator only."""
@@ -151,8 +142,11 @@ def _unaccounted_panel(user: User) -> dict[str, Any]:
     return {
         "unaccounted_shown": True,
         "unaccounted_names": with_names,
-        "unaccounted": [(p, _url_or_none("evacuation:trip", p.trip_id)) for p in found],
-        "unaccounted_url": _url_or_none("evacuation:unaccounted") if with_names else None,
+        # the trip and the unaccounted pages are the coordinator's (an auditor reads counts)
+        "unaccounted": [
+            (p, reverse("evacuation:trip", args=[p.trip_id]) if with_names else None) for p in found
+        ],
+        "unaccounted_url": reverse("evacuation:unaccounted") if with_names else None,
     }
 
 
