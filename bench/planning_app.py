@@ -83,7 +83,12 @@ def build(size: int) -> Any:
     species = {"cat": Species.CAT, "small dog": Species.DOG, "dog": Species.DOG,
                "rabbit": Species.RODENT, "bird": Species.BIRD}  # fmt: skip
     with transaction.atomic():
-        homes, people, kinds, requests, members, pets = [], [], [], [], [], []
+        homes: list[Household] = []
+        people: list[Person] = []
+        kinds: list[Vulnerability] = []
+        requests: list[EvacuationRequest] = []
+        members: list[RequestMember] = []
+        pets: list[RequestPet] = []
         for rule in waitlist(size):
             home = Household(site=site)
             homes.append(home)
@@ -115,10 +120,12 @@ def build(size: int) -> Any:
                            in_carrier=p.in_carrier, large=p.large)
                 for p in rule.pets
             )  # fmt: skip
-        for model, rows in ((Household, homes), (Person, people), (Vulnerability, kinds),
-                            (EvacuationRequest, requests), (RequestMember, members),
-                            (RequestPet, pets)):  # fmt: skip
-            model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+        Household.objects.bulk_create(homes, batch_size=BATCH)
+        Person.objects.bulk_create(people, batch_size=BATCH)
+        Vulnerability.objects.bulk_create(kinds, batch_size=BATCH)
+        EvacuationRequest.objects.bulk_create(requests, batch_size=BATCH)
+        RequestMember.objects.bulk_create(members, batch_size=BATCH)
+        RequestPet.objects.bulk_create(pets, batch_size=BATCH)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous=FULL")
     return trip

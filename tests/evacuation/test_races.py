@@ -61,9 +61,7 @@ def at_once(app: ServedApp, calls: list[tuple[str, str, Any]]) -> list[tuple[int
         barrier.wait()
         results[index] = call(app, "POST", path, body, token=bearer)
 
-    threads = [
-        threading.Thread(target=worker, args=(i, *item)) for i, item in enumerate(calls)
-    ]
+    threads = [threading.Thread(target=worker, args=(i, *item)) for i, item in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:

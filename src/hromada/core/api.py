@@ -32,6 +32,10 @@ class Invalid(Error):
     errors: dict[str, list[str]] = {}
 
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
+SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"  # and not only spaces either
+
+
 class Refusal(Exception):
     """An answer other than the one asked for, with its status and code: raised anywhere in
     an API view, it becomes that JSON answer (see install_error_handlers)."""
@@ -40,6 +44,17 @@ class Refusal(Exception):
         super().__init__(code)
         self.status = status
         self.body: dict[str, Any] = {"code": code, "message": message, **extra}
+
+
+def invalid_fields(*fields: str) -> Refusal:
+    """422 naming the fields, in the words the schema's own refusals use."""
+    return Refusal(
+        422,
+        "invalid",
+        _("The request is malformed; check these fields: %(fields)s.")
+        % {"fields": ", ".join(fields)},
+        fields=list(fields),
+    )
 
 
 TOKEN_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -146,7 +161,7 @@ router = Router(tags=["auth"])
 
 
 class Credentials(Schema):
-    username: str = Field(pattern=r"^[^\x00]*$")  # PostgreSQL refuses NUL in text
+    username: str = Field(pattern=NO_NUL)
     password: str
 
 

@@ -24,7 +24,16 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.params import functions as param_functions
 
-from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
+from hromada.core.api import (
+    NO_NUL,
+    SOME_TEXT,
+    Error,
+    Invalid,
+    Refusal,
+    answer_once,
+    idempotency_key,
+    invalid_fields,
+)
 from hromada.core.models import Site, User
 from hromada.distribution.actions import (
     ActionRefused,
@@ -61,20 +70,7 @@ from hromada.stock.models import Commodity, StockBalance
 
 router = Router(tags=["distribution"])
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
-SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"  # and not only spaces either
 READERS = ("coordinator", "distributor", "auditor")
-
-
-def _invalid(*fields: str) -> Refusal:
-    """422 naming the fields, in the words the schema's own refusals use."""
-    return Refusal(
-        422,
-        "invalid",
-        _("The request is malformed; check these fields: %(fields)s.")
-        % {"fields": ", ".join(fields)},
-        fields=list(fields),
-    )
 
 
 def _user(request: HttpRequest, *roles: str) -> User:
@@ -177,7 +173,7 @@ def _excluded(ids: Iterable[uuid.UUID]) -> list[Programme]:
     wanted = set(ids)
     found = list(Programme.objects.filter(pk__in=wanted))
     if len(found) != len(wanted):
-        raise _invalid("excludes")
+        raise invalid_fields("excludes")
     return found
 
 
@@ -192,7 +188,7 @@ def programme_create(request: HttpRequest, payload: ProgrammeIn) -> Any:
     user = _user(request, "coordinator")
     commodity = Commodity.objects.filter(pk=payload.commodity).first()
     if commodity is None:
-        raise _invalid("commodity")
+        raise invalid_fields("commodity")
     excludes = _excluded(payload.excludes)
     rule = Rule(
         quantity=payload.quantity,
@@ -373,7 +369,7 @@ def session_open(request: HttpRequest, payload: SessionIn) -> Any:
     programme = Programme.objects.filter(pk=payload.programme).first()
     site = Site.objects.filter(pk=payload.site).first()
     if programme is None or site is None:
-        raise _invalid(*[name for name, found in (("programme", programme), ("site", site))
+        raise invalid_fields(*[name for name, found in (("programme", programme), ("site", site))
                          if found is None])  # fmt: skip
 
     def write() -> tuple[int, dict[str, Any]]:
@@ -603,9 +599,9 @@ def _who(user: User, payload: CheckinIn) -> Who:
     """Whom the desk serves, from what was sent: a card, or a household found without it."""
     if payload.household is None:
         if payload.card is None:
-            raise _invalid("card")
+            raise invalid_fields("card")
         if payload.without_card_reason:
-            raise _invalid("household")
+            raise invalid_fields("household")
         who = Who(card_code=payload.card)
     else:
         if payload.card is not None:
@@ -616,7 +612,7 @@ def _who(user: User, payload: CheckinIn) -> Who:
             )  # fmt: skip
         reason = payload.without_card_reason.strip()
         if not reason:
-            raise _invalid("without_card_reason")
+            raise invalid_fields("without_card_reason")
         household = Household.objects.for_desk(user).filter(pk=payload.household).first()
         if household is None:
             raise Refusal(404, "unknown_household", _("No such household here."))
@@ -624,7 +620,7 @@ def _who(user: User, payload: CheckinIn) -> Who:
     if payload.proxy is not None:
         proxy = Proxy.objects.filter(pk=payload.proxy).first()
         if proxy is None:
-            raise _invalid("proxy")
+            raise invalid_fields("proxy")
         who = replace(who, proxy=proxy)
     return who
 
@@ -721,7 +717,7 @@ def _instant(text: str, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise _invalid(field) from None
+        raise invalid_fields(field) from None
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, KYIV)
 
 

@@ -801,15 +801,24 @@ def do_add_to_trip(
 
 @transaction.atomic
 def do_remove_from_trip(*, actor: User, passenger: Passenger) -> Passenger:
+    """Taken off the manifest before boarding: the place is free, the person waits again."""
+    return _leave_off(
+        actor, passenger, PassengerStatus.REMOVED, "evacuation.remove_passenger",
+        _("Only someone not yet boarded can be taken off the manifest."),
+    )  # fmt: skip
+
+
+def _leave_off(
+    actor: User, passenger: Passenger, status: str, action: str, refusal: str
+) -> Passenger:
     trip = _lock_trip(passenger.trip)
     passenger = trip.passengers.select_for_update().get(pk=passenger.pk)
     if passenger.status != PassengerStatus.PLANNED:
-        raise EvacuationError(_("Only someone not yet boarded can be taken off the manifest."))
-    _take_off(passenger, PassengerStatus.REMOVED)
+        raise EvacuationError(refusal)
+    _take_off(passenger, status)
     record_audit(
-        actor=actor, action="evacuation.remove_passenger", obj=passenger, site=trip.site,
-        fields=["status", "seat"],
-    )  # fmt: skip
+        actor=actor, action=action, obj=passenger, site=trip.site, fields=["status", "seat"]
+    )
     return passenger
 
 
@@ -911,16 +920,10 @@ def do_board(
 @transaction.atomic
 def do_mark_no_show(*, actor: User, passenger: Passenger) -> Passenger:
     """Did not come: the place goes back for the next on the waitlist."""
-    trip = _lock_trip(passenger.trip)
-    passenger = trip.passengers.select_for_update().get(pk=passenger.pk)
-    if passenger.status != PassengerStatus.PLANNED:
-        raise EvacuationError(_("Only someone not yet boarded can be marked as not come."))
-    _take_off(passenger, PassengerStatus.NO_SHOW)
-    record_audit(
-        actor=actor, action="evacuation.no_show", obj=passenger, site=trip.site,
-        fields=["status", "seat"],
+    return _leave_off(
+        actor, passenger, PassengerStatus.NO_SHOW, "evacuation.no_show",
+        _("Only someone not yet boarded can be marked as not come."),
     )  # fmt: skip
-    return passenger
 
 
 def call_next(trip: Trip, now: datetime, limit: int = 10) -> list[rules.Taken]:

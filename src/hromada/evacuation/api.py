@@ -25,7 +25,16 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.params import functions as param_functions
 
-from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
+from hromada.core.api import (
+    NO_NUL,
+    SOME_TEXT,
+    Error,
+    Invalid,
+    Refusal,
+    answer_once,
+    idempotency_key,
+    invalid_fields,
+)
 from hromada.core.models import AuditEvent, Site, User
 from hromada.evacuation.actions import (
     EvacuationError,
@@ -83,8 +92,6 @@ from hromada.people.models import Household, Person
 
 router = Router(tags=["evacuation"])
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
-SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"  # and not only spaces either
 REQUESTERS = ("coordinator", "registrar", "evacuation")
 PLANNERS = ("coordinator", "evacuation")
 RECEIVERS = ("coordinator", "reception")
@@ -99,17 +106,6 @@ def _user(request: HttpRequest, *roles: str) -> User:
     if not user.has_role(*roles):
         raise Refusal(403, "forbidden", _("Your role may not do this in the evacuation."))
     return user
-
-
-def _invalid(*fields: str) -> Refusal:
-    """422 naming the fields, in the words the schema's own refusals use."""
-    return Refusal(
-        422,
-        "invalid",
-        _("The request is malformed; check these fields: %(fields)s.")
-        % {"fields": ", ".join(fields)},
-        fields=list(fields),
-    )
 
 
 # How a refusal of the evacuation's rules answers when its code decides; otherwise one naming
@@ -365,7 +361,7 @@ def _request_data(
     people = {p.pk: p for p in household.members.all()}
     wrong = [f"members.{i}.person" for i, m in enumerate(members) if m.person not in people]
     if wrong:
-        raise _invalid(*wrong)
+        raise invalid_fields(*wrong)
     return RequestData(
         members=[
             MemberNeeds(people[m.person], frozenset(str(n) for n in m.needs)) for m in members
@@ -850,7 +846,7 @@ def trip_create(request: HttpRequest, payload: TripIn) -> Any:
     wrong = [name for name, found in (("site", site), ("vehicle", vehicle),
                                       ("destination", centre)) if found is None]  # fmt: skip
     if wrong:
-        raise _invalid(*wrong)
+        raise invalid_fields(*wrong)
     assert site is not None and vehicle is not None and centre is not None  # noqa: S101 (above)
     departs_at = _aware(payload.departs_at, "departs_at")
 

@@ -24,7 +24,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params import functions as param_functions
 
-from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
+from hromada.core.api import NO_NUL, Error, Invalid, Refusal, answer_once, idempotency_key
 from hromada.core.idempotency import replay
 from hromada.core.models import User
 from hromada.people.actions import (
@@ -53,7 +53,6 @@ from hromada.people.presenting import counts as registry_counts
 router = Router(tags=["people"])
 
 REGISTRY = ("coordinator", "registrar")
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
 
 
 def _user(request: HttpRequest, *roles: str) -> User:

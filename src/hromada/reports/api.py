@@ -107,6 +107,26 @@ def _day(text: str | None) -> dt.date | None:
 READ = {200: DailyOut, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
+def _range(start: str | None, end: str | None) -> tuple[dt.date, dt.date] | Status[dict[str, Any]]:
+    """The days asked for (by default the last fourteen Kyiv days), or the 422 refusing them."""
+    try:
+        first, last = _day(start), _day(end)
+    except ValueError:
+        message = _("The request is malformed; check these fields: %(fields)s.")
+        return Status(422, {"code": "invalid", "message": message % {"fields": "start, end"}})
+    default_start, default_end = default_range(timezone.localdate())
+    last = last or default_end
+    first = first or min(default_start, last)
+    if first > last:
+        return Status(
+            422, {"code": "invalid", "message": _("The last day comes before the first.")}
+        )
+    if (last - first).days >= MAX_DAYS:
+        message = _("Choose at most %(days)d days.") % {"days": MAX_DAYS}
+        return Status(422, {"code": "invalid", "message": message})
+    return first, last
+
+
 @router.get("/daily", response=READ)
 def daily(
     request: HttpRequest,
@@ -120,20 +140,10 @@ def daily(
         scope = _scope_for_request(request, site)
     except Refused as refused:
         return Status(refused.status, refused.body)
-    try:
-        first, last = _day(start), _day(end)
-    except ValueError:
-        message = _("The request is malformed; check these fields: %(fields)s.")
-        return Status(422, {"code": "invalid", "message": message % {"fields": "start, end"}})
-    default_start, default_end = default_range(timezone.localdate())
-    last = last or default_end
-    first = first or min(default_start, last)
-    if first > last:
-        message = _("The last day comes before the first.")
-        return Status(422, {"code": "invalid", "message": message})
-    if (last - first).days >= MAX_DAYS:
-        message = _("Choose at most %(days)d days.") % {"days": MAX_DAYS}
-        return Status(422, {"code": "invalid", "message": message})
+    chosen = _range(start, end)
+    if isinstance(chosen, Status):
+        return chosen
+    first, last = chosen
     rows = [
         {
             "date": row.day,
@@ -243,26 +253,6 @@ class EvacuationOut(Schema):
 
 def _times(times: evac.WaitingTimes) -> dict[str, Any]:
     return {"count": times.count, "median_days": times.median, "longest_days": times.longest}
-
-
-def _range(start: str | None, end: str | None) -> tuple[dt.date, dt.date] | Status[dict[str, Any]]:
-    """The days asked for (by default the last fourteen Kyiv days), or the 422 refusing them."""
-    try:
-        first, last = _day(start), _day(end)
-    except ValueError:
-        message = _("The request is malformed; check these fields: %(fields)s.")
-        return Status(422, {"code": "invalid", "message": message % {"fields": "start, end"}})
-    default_start, default_end = default_range(timezone.localdate())
-    last = last or default_end
-    first = first or min(default_start, last)
-    if first > last:
-        return Status(
-            422, {"code": "invalid", "message": _("The last day comes before the first.")}
-        )
-    if (last - first).days >= MAX_DAYS:
-        message = _("Choose at most %(days)d days.") % {"days": MAX_DAYS}
-        return Status(422, {"code": "invalid", "message": message})
-    return first, last
 
 
 @router.get(

@@ -22,7 +22,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from hromada.core.api import Error, Invalid, Refusal, answer_once, idempotency_key
+from hromada.core.api import NO_NUL, Error, Invalid, Refusal, answer_once, idempotency_key
 from hromada.core.idempotency import replay
 from hromada.core.models import Site, User
 from hromada.lib.periods import KYIV
@@ -62,7 +62,6 @@ from hromada.stock.models import (
 
 router = Router(tags=["stock"])
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
 MAX_UNITS = 10_000_000
 
 
