@@ -69,8 +69,8 @@ def all_at_once(bodies: list[tuple[str, Any]], app: ServedApp) -> list[tuple[int
 
 CARDS_OF_MUNICIPAL = (
     "from hromada.people.models import Card\n"
-    "for c in Card.objects.filter(household__site__code='municipal', status='active')"
-    ".order_by('code'): print(c.code)"
+    "for c in Card.objects.filter(household__site__code='municipal', status='active',"
+    " household__members__status='present').distinct().order_by('code'): print(c.code)"
 )
 
 

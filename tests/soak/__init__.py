@@ -250,7 +250,10 @@ short = need - balance_of(site=site, commodity=bread)
 if short > 0:
     do_record_delivery(actor=User.objects.get(username='coordinator'), site=site,
         lines=[Line(bread, short)], source='soak test', arrived_at=timezone.now())
-cards = Card.objects.filter(household__site=site, status='active').order_by('code')
+# households with somebody still in the town (the demo's bus took some away)
+cards = (Card.objects.filter(household__site=site, status='active',
+                             household__members__status='present')
+         .distinct().order_by('code'))
 print(json.dumps({'cards': list(cards.values_list('code', flat=True)),
                   'balance': balance_of(site=site, commodity=bread)}))
 """
