@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hromada.core.models import AuditEvent
@@ -35,7 +36,9 @@ from hromada.evacuation.models import (
     TripStatus,
 )
 from hromada.lib import evacuation as rules
+from hromada.people.actions import do_update_person
 from hromada.people.models import PersonStatus
+from tests.base import member
 from tests.evacuation.base import EvacuationTestCase
 
 
@@ -235,3 +238,29 @@ class FlowTestCase(EvacuationTestCase):
         with self.assertRaises(EvacuationError) as refused:
             do_add_to_trip(actor=self.eva, trip=later, request=request, person_ids=[str(first.pk)])
         self.assertEqual(refused.exception.code, "not_present")
+
+    def test_the_plan_sees_every_change_made_since_the_last_click(self) -> None:
+        """The planning page keeps the site's waitlist between clicks: a request withdrawn and
+        a vulnerability recorded in the registry after the first look show at the next."""
+        first, _ = self.household("Перша", date(1990, 1, 1))
+        second, _ = self.household("Друга", date(1991, 1, 1))
+        withdrawn = self.request_for(first)
+        kept = self.request_for(second)
+        now = self.trip.departs_at
+        plan = propose(self.trip, now)
+        self.assertEqual({t.request_id for t in plan.taken}, {str(withdrawn.pk), str(kept.pk)})
+        do_withdraw_request(actor=self.rita, request=withdrawn)
+        plan = propose(self.trip, now)
+        self.assertEqual([t.request_id for t in plan.taken], [str(kept.pk)])
+        before = plan.taken[0].score
+        person = second.members.get()
+        do_update_person(
+            actor=self.rita,
+            person=person,
+            member=replace(
+                member(family="Друга", given="Особа0", born=date(1991, 1, 1)),
+                vulnerabilities=(("pregnancy", None),),
+            ),
+        )
+        plan = propose(self.trip, now)
+        self.assertEqual(plan.taken[0].score, before + rules.PREGNANCY_POINTS)
