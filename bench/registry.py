@@ -93,8 +93,13 @@ class Table:
         return len(self.ids)
 
 
+# The generator's surname pool (registry_data.SURNAME_POOLS), set from --surnames.
+SURNAMES = "wide"
+
+
 def dataset_path(size: int) -> Path:
-    return CACHE / f"registry-v{GENERATOR_VERSION}-{registry_data.SEED}-{size}.tsv"
+    pool = "" if SURNAMES == "wide" else f"-{SURNAMES}"
+    return CACHE / f"registry-v{GENERATOR_VERSION}{pool}-{registry_data.SEED}-{size}.tsv"
 
 
 def ensure_dataset(size: int) -> Path:
@@ -103,7 +108,7 @@ def ensure_dataset(size: int) -> Path:
         CACHE.mkdir(exist_ok=True)
         building = path.with_suffix(".building")
         started = time.monotonic()
-        persons = registry_data.write_tsv(size, building)
+        persons = registry_data.write_tsv(size, building, surnames=SURNAMES)
         building.rename(path)
         print(f"generated {size:,} records of {persons:,} persons in "
               f"{time.monotonic() - started:.1f} s -> {path}", flush=True)  # fmt: skip
@@ -612,7 +617,7 @@ def run_child(
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", engine, "--dataset",
             dataset, "--out", str(out), "--queries", str(queries),
             "--splink-queries", str(queries),
-            "--memory-cap-gb", str(memory_cap_gb)]  # fmt: skip
+            "--memory-cap-gb", str(memory_cap_gb), "--surnames", SURNAMES]  # fmt: skip
     cap = int(memory_cap_gb * GiB)
 
     def limit() -> None:
@@ -944,6 +949,12 @@ def main() -> None:
         help=f"comma-separated, of {', '.join(ENGINES)} (splink = both)",
     )
     parser.add_argument("--febrl", action="store_true", help="FEBRL3 and FEBRL4 too")
+    parser.add_argument(
+        "--surnames",
+        choices=registry_data.SURNAME_POOLS,
+        default="wide",
+        help="the generator's surname pool: as spread as Ukraine's, or version 2's narrow one",
+    )
     parser.add_argument("--no-search", action="store_true")
     parser.add_argument("--search-only", action="store_true", help="no batch runs")
     parser.add_argument(
@@ -972,6 +983,8 @@ def main() -> None:
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()  # fmt: skip
+    global SURNAMES
+    SURNAMES = args.surnames
     if args.child:
         try:
             child_main(args)

@@ -48,8 +48,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SEED = 20261128
+# "wide": surnames as spread as Ukraine's (the commonest borne by ~0.3 % of people, the ten
+# commonest by ~2.7 %); "narrow": generator version 2's ~1,400 surnames (the commonest 1.8 %).
+SURNAME_POOLS = ("wide", "narrow")
 
 DUPLICATED_SHARE = 0.25  # of persons, who get 1-3 more records
 EXTRA_RECORDS_WEIGHTS = (0.6, 0.3, 0.1)  # 1, 2, 3 more records
@@ -165,19 +168,41 @@ ROOTS = (
 SUFFIXES = ("енко", "ук", "юк", "чук", "ович", "ак", "ан", "ишин", "ський", "ко", "ець", "ун")
 
 
-def _surnames() -> list[str]:
-    names = list(dict.fromkeys(SURNAMES))
-    for root, suffix in itertools.product(ROOTS, SUFFIXES):
+# Roots made up from syllables, for the long tail of a region's surnames: most of them are no
+# word, and no surname of anyone in particular.
+ONSETS = (
+    "Б", "В", "Г", "Д", "Ж", "З", "К", "Л", "М", "Н", "П", "Р", "С", "Т", "Ф", "Х", "Ц", "Ч",
+    "Ш", "Бр", "Вр", "Гр", "Др", "Кр", "Пр", "Тр", "Хр", "Бл", "Гл", "Кл", "Пл", "Сл", "Св",
+    "Ст", "Ск", "Сп", "Шв", "Шк", "Хв", "Зв", "Дз",
+)  # fmt: skip
+VOWELS = ("а", "о", "у", "е", "и", "і")
+CODAS = (
+    "б", "в", "г", "д", "ж", "з", "к", "л", "м", "н", "п", "р", "с", "т", "х", "ц", "ч", "ш",
+    "рк", "лк", "рн", "ст", "сн", "вч", "рд", "нд", "щ",
+)  # fmt: skip
+
+
+def _surnames(pool: str = "wide") -> list[str]:
+    """Surnames, commonest first."""
+    names = _compose(ROOTS)
+    if pool == "narrow":
+        return names
+    made = [o + v + c for o in ONSETS for v in VOWELS for c in CODAS]
+    random.Random(SEED).shuffle(made)
+    return list(dict.fromkeys(names + _compose(made)))
+
+
+def _compose(roots: Sequence[str]) -> list[str]:
+    names = dict.fromkeys(SURNAMES)
+    for root, suffix in itertools.product(roots, SUFFIXES):
         if root.endswith(("ь", "й")) and suffix[0] in "аеєиіїоуюя":
             continue
         if root.endswith(("юк", "ук", "к")) and suffix in ("ук", "юк", "чук", "ак"):
             continue
         if root[-1] == suffix[0] or root.endswith("ч") and suffix.startswith("ч"):
             continue
-        name = root + suffix
-        if name not in names:
-            names.append(name)
-    return names
+        names.setdefault(root + suffix)
+    return list(names)
 
 
 def feminine(surname: str) -> str:
@@ -351,11 +376,18 @@ class _Draw:
 
 
 class Generator:
-    def __init__(self, seed: int = SEED) -> None:
+    def __init__(self, seed: int = SEED, surnames: str = "wide") -> None:
         self.rng = random.Random(seed)
-        self.surnames = _surnames()
-        # a long tail: the commonest surname is ~150 times as frequent as the rarest ones
-        self.surname_draw = _Draw([1 / (rank + 8) ** 0.9 for rank in range(len(self.surnames))])
+        self.surnames = _surnames(surnames)
+        if surnames == "narrow":
+            # the commonest surname is ~150 times as frequent as the rarest ones
+            weights = [1 / (rank + 8) ** 0.9 for rank in range(len(self.surnames))]
+        else:
+            # Zipf's law over ~70,000 surnames: the commonest is borne by ~0.3 % of people and
+            # the ten commonest by ~2.7 %, as Мельник (~108-174 thousand bearers of ~42
+            # million, by two counts) and the ten commonest in Ukraine (~2-3 %)
+            weights = [1 / (rank + 45) for rank in range(len(self.surnames))]
+        self.surname_draw = _Draw(weights)
         self.male_draw = _Draw([1 / (rank + 3) for rank in range(len(MALE))])
         self.female_draw = _Draw([1 / (rank + 3) for rank in range(len(FEMALE))])
         self.kind_draw = _Draw(KIND_WEIGHTS)
@@ -557,9 +589,9 @@ def typo(rng: random.Random, text: str) -> str:
     return text
 
 
-def write_tsv(records: int, path: Path, seed: int = SEED) -> int:
+def write_tsv(records: int, path: Path, seed: int = SEED, surnames: str = "wide") -> int:
     """Write `records` rows to `path` (tab-separated, a header line); return the persons."""
-    gen = Generator(seed)
+    gen = Generator(seed, surnames)
     with path.open("w", encoding="utf-8") as out:
         out.write("\t".join(FIELDS) + "\n")
         for row in gen.rows(records):
@@ -655,14 +687,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--surnames", choices=SURNAME_POOLS, default="wide")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--sample", type=int, default=0, help="print this many variants")
     args = parser.parse_args()
     if args.out:
-        persons = write_tsv(args.records, args.out, args.seed)
+        persons = write_tsv(args.records, args.out, args.seed, args.surnames)
         print(f"{args.records} records of {persons} persons -> {args.out}")
     if args.sample:
-        rows = list(Generator(args.seed).rows(args.records))
+        rows = list(Generator(args.seed, args.surnames).rows(args.records))
         firsts = {row[1]: row for row in rows if not row[11]}
         shown = 0
         for row in rows:

@@ -61,12 +61,16 @@ PHONE_DIFFERS: Final = "phone_differs"
 DOCUMENT_DIFFERS: Final = "document_differs"
 # Two members of one household: a shared surname is expected, not evidence.
 SAME_HOUSEHOLD: Final = "same_household"
+# Alike, and in one household: registered twice in it.
+HOUSEHOLD: Final = "household"
+# Found by the batch through other records: a-b and b-c, so a-c (see `_link`).
+LINKED: Final = "linked"
 
 MATCH_REASONS: Final = frozenset(
     {
         FAMILY_NAME, FAMILY_NAME_SPELLING, FAMILY_NAME_TYPO, GIVEN_NAME, GIVEN_NAME_SPELLING,
         GIVEN_NAME_TYPO, PATRONYMIC, PATRONYMIC_SPELLING, PATRONYMIC_TYPO, NAMES_SWAPPED,
-        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT,
+        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT, HOUSEHOLD, LINKED,
     }
 )  # fmt: skip
 DIFFER_REASONS: Final = frozenset(
@@ -78,8 +82,9 @@ DIFFER_REASONS: Final = frozenset(
 REASONS: Final = MATCH_REASONS | DIFFER_REASONS
 
 # The score at which `find_duplicates` reports a pair by default: tuned on the synthetic
-# registry of bench/registry_data.py at 100,000 to 1,000,000 records, for the best pair F1.
-DEFAULT_THRESHOLD: Final = 0.55
+# registry of bench/registry_data.py at 10,000 to 1,000,000 records, for the best pair F1
+# once pairs are linked through others (0.6 to 0.7 are within 0.002 of it).
+DEFAULT_THRESHOLD: Final = 0.65
 # Blocks larger than this are not compared pair by pair in batch: a block that large comes
 # from a common name, and the finer keys (with the birth year) cover it.
 MAX_BLOCK: Final = 60
@@ -408,23 +413,26 @@ def _compare_levels(
     if a.sex and b.sex and a.sex != b.sex:
         reasons.append(SEX_DIFFERS)
         points -= 4.0
-    score = _sigmoid(points)
-    if (
-        a.household
-        and a.household == b.household
-        and DOCUMENT not in reasons
-        and (
-            given_level == _DIFFERS
-            or (given_level < _SPELLING and BIRTH_DATE not in reasons and BIRTH_YEAR not in reasons)
-        )
+    if not a.household or a.household != b.household:
+        return Match(round(_sigmoid(points), 4), _ordered(reasons))
+    if DOCUMENT not in reasons and (
+        given_level == _DIFFERS
+        or (given_level < _TYPO and BIRTH_DATE not in reasons and BIRTH_YEAR not in reasons)
     ):
         # Two members of one household share a surname, an address and often a phone, twins
-        # a birth date too: unless the given names are alike and the birth year agrees, they
-        # are two people. Two different names of the table are never alike (twins Марія and
-        # Марина, two letters apart, see _key_level).
+        # a birth date too: unless the given names are alike (one a slip of the other) and
+        # the birth year agrees or is missing from one, they are two people. Two different
+        # names of the table are never alike (twins Марія and Марина, two letters apart, see
+        # _key_level).
         reasons.append(SAME_HOUSEHOLD)
-        score = min(score, 0.05)
-    return Match(round(score, 4), _ordered(reasons))
+        return Match(round(min(_sigmoid(points), 0.05), 4), _ordered(reasons))
+    # Alike in one household: registered twice in it. Namesakes elsewhere are many in a
+    # region, in one household they are the same person.
+    reasons.append(HOUSEHOLD)
+    return Match(round(_sigmoid(points + _HOUSEHOLD_POINTS), 4), _ordered(reasons))
+
+
+_HOUSEHOLD_POINTS: Final = 2.5
 
 
 def _ordered(reasons: list[str]) -> tuple[str, ...]:
@@ -752,7 +760,11 @@ _UNDATED_ONLY: Final = ("n:", "e:", "g:")
 
 
 def find_duplicates(
-    records: Iterable[Record], *, threshold: float = DEFAULT_THRESHOLD, processes: int = 1
+    records: Iterable[Record],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    processes: int = 1,
+    apart: Iterable[tuple[str, str]] = (),
 ) -> list[tuple[str, str, Match]]:
     """Pairs of records that are likely one person, (id_a, id_b, match) with id_a < id_b,
     best first.
@@ -773,14 +785,14 @@ def find_duplicates(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _find_duplicates(list(records), threshold, processes)
+        return _find_duplicates(list(records), threshold, processes, set(apart))
     finally:
         if collecting:
             gc.enable()
 
 
 def _find_duplicates(
-    items: list[Record], threshold: float, processes: int
+    items: list[Record], threshold: float, processes: int, apart: set[tuple[str, str]]
 ) -> list[tuple[str, str, Match]]:
     prepared = [_record_names(record) for record in items]
     # hash(names, year) -> how many records bear those names.
@@ -790,9 +802,77 @@ def _find_duplicates(
             name_counts[name] = name_counts.get(name, 0) + 1
     work = _Batch(items, prepared, name_counts, threshold)
     unique = {(a, b): match for a, b, match in _find_in_parallel(work, processes)}
+    for pair in apart:
+        unique.pop(pair, None)
     found = [(a, b, match) for (a, b), match in unique.items()]
     found.sort(key=lambda row: (-row[2].score, row[0], row[1]))
+    found += _link(found, items, apart)
+    found.sort(key=lambda row: (-row[2].score, row[0], row[1]))
     return found
+
+
+# Records of one person the batch links through others: at most this many (a person
+# registered ten times over is a case for a coordinator, not for a chain of likenesses).
+MAX_LINKED: Final = 8
+# Two records are not linked through others when on their own they score below this, or
+# are told apart as two members of one household: they are different people.
+_LINK_FLOOR: Final = 0.02
+
+
+def _link(
+    found: list[tuple[str, str, Match]], items: list[Record], apart: set[tuple[str, str]]
+) -> list[tuple[str, str, Match]]:
+    """The pairs that `found` implies and does not hold: a-c, when a-b and b-c were found.
+
+    Pairs are taken best first, each joining the groups of its two records, unless some
+    record of one group and some record of the other are, compared on their own, plainly two
+    people (`_LINK_FLOOR`), were decided to be (`apart`), or the group would grow past
+    `MAX_LINKED`: a chain of namesakes, each like the next, is not one person. A pair linked
+    so has the score of the pair that joined the groups, its own reasons and `LINKED`."""
+    if not found:
+        return []
+    named = {id_ for a, b, _match in found for id_ in (a, b)}
+    by_id = {record.id: record for record in items if record.id in named}
+    known = {(a, b) for a, b, _match in found}
+    group: dict[str, list[str]] = {}  # record id -> the (shared) list of its group
+    linked: list[tuple[str, str, Match]] = []
+    for a, b, match in found:
+        ours, theirs = group.get(a, [a]), group.get(b, [b])
+        if ours is theirs or len(ours) + len(theirs) > MAX_LINKED:
+            continue
+        implied = _implied(ours, theirs, match.score, by_id, known, apart)
+        if implied is None:
+            continue
+        ours.extend(theirs)
+        for record_id in ours:
+            group[record_id] = ours
+        linked += implied
+    return linked
+
+
+def _implied(
+    ours: list[str],
+    theirs: list[str],
+    score: float,
+    by_id: dict[str, Record],
+    known: set[tuple[str, str]],
+    apart: set[tuple[str, str]],
+) -> list[tuple[str, str, Match]] | None:
+    """The pairs joining two groups would imply, or None if two of their records are two
+    people."""
+    implied: list[tuple[str, str, Match]] = []
+    for x in ours:
+        for y in theirs:
+            pair = (x, y) if x < y else (y, x)
+            if pair in known:
+                continue
+            if pair in apart:
+                return None
+            alone = compare(by_id[pair[0]], by_id[pair[1]])
+            if alone.score < _LINK_FLOOR or SAME_HOUSEHOLD in alone.reasons:
+                return None
+            implied.append((*pair, Match(score, (LINKED, *alone.reasons))))
+    return implied
 
 
 @dataclass(slots=True)
@@ -850,14 +930,20 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
     # One table per kind of undated-only key (n:, e:, g:), for _free_level.
     undated_blocks: dict[str, dict[int, int | list[int]]] = {"n": {}, "e": {}, "g": {}}
     phone_blocks: dict[int, int | list[int]] = {}
+    household_blocks: dict[int, int | list[int]] = {}
+    # The given name with the full birth date: pairs only records whose family names are at
+    # least far alike (Вишан, Внашн), since a given name and a day are shared by chance.
+    given_dated_blocks: dict[int, int | list[int]] = {}
     for position, (record, names) in enumerate(zip(items, prepared, strict=True)):
         dated, undated = _batch_keys(
             names.family_key, names.given_key, names.patronymic_key, record.birth_year
         )
         for blocks, keys in (
-            (dated_blocks, dated),
+            (dated_blocks, dated + _date_keys(record, names.family_key)),
+            (given_dated_blocks, _date_keys(record, names.given_key)),
             (dated_blocks, tuple(f"d:{n}" for n in set(record.documents))),
             (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
+            (household_blocks, (f"h:{record.household}",) if record.household else ()),
         ):
             for key in keys:
                 hashed = hash(key)
@@ -892,6 +978,22 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
         if isinstance(members, list) and len(members) <= MAX_BLOCK:
             _add_pairs(pairs, members, count, items, across_households=True)
     del phone_blocks
+    for members in household_blocks.values():
+        if isinstance(members, list) and len(members) <= MAX_BLOCK:
+            _add_pairs(pairs, members, count, items)
+    del household_blocks
+    for members in given_dated_blocks.values():
+        if isinstance(members, list) and len(members) <= MAX_BLOCK:
+            for x, i in enumerate(members):
+                a, an = items[i], prepared[i]
+                for j in members[x + 1 :]:
+                    b, bn = items[j], prepared[j]
+                    if (a.sex and b.sex and a.sex != b.sex) or _name_level(
+                        an.family_words, an.family_key, bn.family_words, bn.family_key
+                    ) < _FAR:
+                        continue
+                    pairs.add(i * count + j if i < j else j * count + i)
+    del given_dated_blocks
     least_points = _least_points(work.threshold)
     for kind, kind_blocks in undated_blocks.items():
         least_level = _least_free_level(kind, least_points)
@@ -987,7 +1089,7 @@ def _least_free_level(kind: str, least_points: float) -> int:
     """The lowest level of the free name at which a pair with one record undated can reach
     `least_points`: with no birth date, only the names and a phone count (documents aside)."""
     best = _FAMILY_POINTS[0] + _GIVEN_POINTS[0] + _PATRONYMIC_POINTS[0] + 3 * _EXACT_SPELLING
-    best += 2.0  # a shared phone
+    best += 2.0 + _HOUSEHOLD_POINTS  # a shared phone, one household
     free = _FREE_FIELD[kind]
     for level in (_DIFFERS, _FAR, _NEAR, _TYPO, _SPELLING, _SAME):
         points = best - _FIELD_POINTS[free][0] - _EXACT_SPELLING + _field(free, level, [])
@@ -1017,6 +1119,8 @@ def _best_points(
         points += _phone(a.phone, b.phone, scratch)
     if a.sex and b.sex and a.sex != b.sex:
         points -= 4.0
+    if a.household and a.household == b.household:
+        points += _HOUSEHOLD_POINTS
     return points
 
 
@@ -1029,6 +1133,15 @@ def _batch_keys(
     keys = tuple(dict.fromkeys(_name_block_keys(family_key, given_key, patronymic_key, year)))
     undated = tuple(k for k in keys if k.startswith(_UNDATED_ONLY))
     return tuple(k for k in keys if not k.startswith(_UNDATED_ONLY)), undated
+
+
+def _date_keys(record: Record, name_key: str) -> tuple[str, ...]:
+    """The key of one name with the full birth date, for the batch: two records born on one
+    day whose given name (Олена, Елнеа) or family name (Вишан, Внашн) is mistyped beyond the
+    reach of the name keys still share the other name and the date."""
+    if record.birth_month is None or record.birth_day is None or not name_key:
+        return ()
+    return (f"b:{name_key}|{record.birth_year}-{record.birth_month}-{record.birth_day}",)
 
 
 def _add_pairs(
@@ -1064,7 +1177,10 @@ def _add_pairs(
             if (
                 a.household
                 and a.household == b.household
-                and (across_households or a.birth_year != b.birth_year)
+                and (
+                    across_households
+                    or (None not in (a.birth_year, b.birth_year) and a.birth_year != b.birth_year)
+                )
             ):
                 # A household's shared phone says nothing about its members; two of its
                 # members born in different years are two people (see compare()).

@@ -312,8 +312,14 @@ def do_mark_different(
 @transaction.atomic
 def do_find_duplicates(*, actor: User | None, processes: int = 1) -> int:
     """Run the batch check over the whole registry; pairs not seen before join the review
-    queue. Decided pairs stay decided. Returns how many pairs were added."""
-    found = matching.find_duplicates(all_records(), processes=processes)
+    queue. Decided pairs stay decided, and two people decided different are not linked
+    through a third record either. Returns how many pairs were added."""
+    apart = DuplicatePair.objects.filter(status=DuplicatePair.Status.DIFFERENT)
+    found = matching.find_duplicates(
+        all_records(),
+        processes=processes,
+        apart={(str(a), str(b)) for a, b in apart.values_list("person_a", "person_b")},
+    )
     return _queue_pairs(
         actor=actor,
         action="people.raise_duplicate",

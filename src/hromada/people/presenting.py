@@ -53,6 +53,8 @@ REASONS: dict[str, Promise] = {
     matching.PHONE_DIFFERS: _("phone differs"),
     matching.DOCUMENT_DIFFERS: _("a document of the same kind differs"),
     matching.SAME_HOUSEHOLD: _("members of one household"),
+    matching.HOUSEHOLD: _("alike and registered in one household"),
+    matching.LINKED: _("linked through other records found alike"),
     CARD: _("card code"),
     CONTAINS: _("the name contains what was typed"),
     # people.actions.LINKAGE: a pair the regional linkage job found (docs/linkage.md)
