@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations
@@ -50,6 +50,11 @@ BIRTH_DATE: Final = "birth_date"
 BIRTH_YEAR: Final = "birth_year"
 PHONE: Final = "phone"
 DOCUMENT: Final = "document"
+# A document number one keystroke from the other's: a digit typed wrong, two swapped, one
+# left out or doubled.
+DOCUMENT_TYPO: Final = "document_typo"
+# The same house number (and flat) on the same street: one household's address.
+ADDRESS: Final = "address"
 # What differs.
 FAMILY_NAME_DIFFERS: Final = "family_name_differs"
 GIVEN_NAME_DIFFERS: Final = "given_name_differs"
@@ -66,7 +71,7 @@ MATCH_REASONS: Final = frozenset(
     {
         FAMILY_NAME, FAMILY_NAME_SPELLING, FAMILY_NAME_TYPO, GIVEN_NAME, GIVEN_NAME_SPELLING,
         GIVEN_NAME_TYPO, PATRONYMIC, PATRONYMIC_SPELLING, PATRONYMIC_TYPO, NAMES_SWAPPED,
-        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT,
+        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT, DOCUMENT_TYPO, ADDRESS,
     }
 )  # fmt: skip
 DIFFER_REASONS: Final = frozenset(
@@ -101,6 +106,8 @@ class Record:
     documents: tuple[str, ...] = ()  # normalised numbers, e.g. "АА123456", "1234567890"
     # Members of one household share surnames and are NOT duplicates of each other for that.
     household: str = ""
+    # Where the household lives, as written ("вул. Шевченка 12, кв. 5, Ірпінь").
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,10 +349,29 @@ def _documents(a: tuple[str, ...], b: tuple[str, ...], reasons: list[str]) -> fl
     if set(a) & set(b):
         reasons.append(DOCUMENT)
         return 8.0
+    if any(_document_slip(x, y) for x in a for y in b):
+        # A number one keystroke from the other's is far likelier a slip of the pen than
+        # another person's: of the numbers of its length only a few dozen are that near.
+        reasons.append(DOCUMENT_TYPO)
+        return _DOCUMENT_TYPO_POINTS
     if {_document_kind(d) for d in a} & {_document_kind(d) for d in b}:
         reasons.append(DOCUMENT_DIFFERS)
         return -3.0
     return 0.0
+
+
+_DOCUMENT_TYPO_POINTS: Final = 4.0
+# Shorter numbers (a bank card's last digits, a flat number typed in by mistake) are too
+# easily one keystroke from another person's.
+_DOCUMENT_SLIP_LENGTH: Final = 6
+
+
+def _document_slip(a: str, b: str) -> bool:
+    """Whether two numbers are one keystroke apart: one character typed wrong, two swapped
+    (optimal string alignment), one left out or doubled."""
+    if min(len(a), len(b)) < _DOCUMENT_SLIP_LENGTH or abs(len(a) - len(b)) > 1:
+        return False
+    return OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 def _phone(a: str, b: str, reasons: list[str]) -> float:
@@ -357,6 +383,103 @@ def _phone(a: str, b: str, reasons: list[str]) -> float:
         return 2.0
     reasons.append(PHONE_DIFFERS)
     return -0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Address:
+    numbers: frozenset[str]  # house, flat, postcode
+    words: tuple[str, ...]  # street, district, locality: the words that tell places apart
+    letters: str  # every letter, without spaces: "lubum a place" holds "lubumaplace"
+
+
+# Words every address has, which tell no two places apart (types of street and settlement,
+# in Ukrainian, Russian and English, with their abbreviations).
+_ADDRESS_WORDS: Final = frozenset(
+    {
+        "вул", "вулиця", "улица", "просп", "проспект", "пров", "провулок", "пер", "переулок",
+        "бул", "бульвар", "площа", "площадь", "шосе", "шоссе", "наб", "набережна",
+        "набережная", "буд", "будинок", "дом", "квартира", "корп", "корпус", "під", "їзд",
+        "подъезд", "місто", "город", "смт", "село", "селище", "поселок", "пос", "обл",
+        "область", "район", "str", "street", "road", "avenue", "ave", "lane", "place",
+        "crescent", "cres", "close", "circuit", "drive", "court", "parade", "terrace", "way",
+        "the",
+    }
+)  # fmt: skip
+_ADDRESS_TOKEN: Final = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=100_000)
+def _address(text: str) -> _Address:
+    numbers: set[str] = set()
+    words: list[str] = []
+    for token in _ADDRESS_TOKEN.findall(text.casefold()):
+        if any(c.isdigit() for c in token):
+            numbers.add(token.lstrip("0") or "0")
+        elif len(token) >= 3 and token not in _ADDRESS_WORDS:
+            words.append(token)
+    letters = "".join(t for t in _ADDRESS_TOKEN.findall(text.casefold()) if t.isalpha())
+    return _Address(frozenset(numbers), tuple(dict.fromkeys(words)), letters)
+
+
+def _same_address(a_text: str, b_text: str) -> bool:
+    """Whether two addresses as written are one: every house and flat number of the one
+    written with fewer agrees (a postcode may be a keystroke off), and most of its street and
+    place words are found in the other (a word may be a keystroke off, or split or run
+    together with the next). A street alone is not an address: neighbours share it."""
+    a, b = _address(a_text), _address(b_text)
+    if not a.numbers or not b.numbers or not a.words or not b.words:
+        return False
+    return _fewer_first(_numbers_within, a, b, len(a.numbers), len(b.numbers)) and _fewer_first(
+        _words_within, a, b, len(a.words), len(b.words)
+    )
+
+
+def _fewer_first(
+    within: Callable[[_Address, _Address], bool], a: _Address, b: _Address, a_has: int, b_has: int
+) -> bool:
+    # The address written with fewer parts must be found in the other; either way round when
+    # both have as many (so that comparing stays symmetric).
+    if a_has != b_has:
+        return within(a, b) if a_has < b_has else within(b, a)
+    return within(a, b) or within(b, a)
+
+
+def _numbers_within(few: _Address, many: _Address) -> bool:
+    return all(
+        len(number) >= 4
+        and any(
+            len(number) == len(other) and OSA.distance(number, other, score_cutoff=1) <= 1
+            for other in many.numbers
+        )
+        for number in few.numbers - many.numbers
+    )
+
+
+def _words_within(few: _Address, many: _Address) -> bool:
+    found = sum(
+        word in many.letters
+        or any(
+            len(word) >= 4 and OSA.distance(word, other, score_cutoff=1) <= 1
+            for other in many.words
+        )
+        for word in few.words
+    )
+    return 2 * found > len(few.words)
+
+
+def _address_points(a: Record, b: Record, reasons: list[str]) -> float:
+    if a.household and a.household == b.household:
+        return 0.0  # the household's address, which its members share
+    if not _same_address(a.address, b.address):
+        # People move, the displaced most of all: another address says nothing.
+        return 0.0
+    reasons.append(ADDRESS)
+    return _ADDRESS_POINTS
+
+
+# One household's address: as a shared phone, a little more since a phone may be a relative's
+# abroad, but shared by everyone of the household.
+_ADDRESS_POINTS: Final = 2.5
 
 
 def _sigmoid(points: float) -> float:
@@ -391,8 +514,13 @@ def _compare_levels(
     a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int, swapped: bool
 ) -> Match:
     reasons: list[str] = [NAMES_SWAPPED] if swapped else []
-    points = _field("family", family_level, reasons)
-    points += _field("given", given_level, reasons)
+    points = 0.0
+    family_known, given_known = _names_known(an, bn, swapped)
+    # A name one record leaves out is neither for nor against, as a patronymic left out.
+    if family_known:
+        points += _field("family", family_level, reasons)
+    if given_known:
+        points += _field("given", given_level, reasons)
     if an.patronymic_key and bn.patronymic_key:
         level = _name_level(
             an.patronymic_words, an.patronymic_key, bn.patronymic_words, bn.patronymic_key
@@ -405,6 +533,8 @@ def _compare_levels(
         points += _documents(a.documents, b.documents, reasons)
     if a.phone and b.phone:
         points += _phone(a.phone, b.phone, reasons)
+    if a.address and b.address:
+        points += _address_points(a, b, reasons)
     if a.sex and b.sex and a.sex != b.sex:
         reasons.append(SEX_DIFFERS)
         points -= 4.0
@@ -425,6 +555,14 @@ def _compare_levels(
         reasons.append(SAME_HOUSEHOLD)
         score = min(score, 0.05)
     return Match(round(score, 4), _ordered(reasons))
+
+
+def _names_known(an: _Names, bn: _Names, swapped: bool) -> tuple[bool, bool]:
+    """Whether both records give the family name, and the given name (read crosswise when
+    the names are swapped)."""
+    if swapped:
+        return bool(an.family_key and bn.given_key), bool(an.given_key and bn.family_key)
+    return bool(an.family_key and bn.family_key), bool(an.given_key and bn.given_key)
 
 
 def _ordered(reasons: list[str]) -> tuple[str, ...]:
@@ -856,7 +994,7 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
         )
         for blocks, keys in (
             (dated_blocks, dated),
-            (dated_blocks, tuple(f"d:{n}" for n in set(record.documents))),
+            (dated_blocks, _document_block_keys(record.documents)),
             (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
         ):
             for key in keys:
@@ -918,6 +1056,18 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
     return _compare_pairs(work, pairs)
 
 
+def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
+    """A document's number, and the number with each one of its characters left out: two
+    numbers a keystroke apart (`_document_slip`) share one of these."""
+    keys: set[str] = set()
+    for number in documents:
+        if len(number) >= _DOCUMENT_SLIP_LENGTH:
+            keys.update(f"d:{variant}" for variant in _deletions(number))
+        elif number:
+            keys.add(f"d:{number}")
+    return keys
+
+
 def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
     items, prepared, name_counts = work.items, work.prepared, work.name_counts
     count = len(items)
@@ -930,13 +1080,17 @@ def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, M
         a, b = items[i], items[j]
         an, bn = prepared[i], prepared[j]
         family_level, given_level, swapped = _name_levels(an, bn)
-        if _best_points(a, an, b, bn, family_level, given_level) < least_points:
+        if _best_points(a, an, b, bn, family_level, given_level, swapped) < least_points:
             continue
         match = _compare_levels(a, an, b, bn, family_level, given_level, swapped)
         if match.score < 0.02 or SAME_HOUSEHOLD in match.reasons:
             continue
         reasons = match.reasons
-        if FAMILY_NAME_DIFFERS not in reasons and GIVEN_NAME_DIFFERS not in reasons:
+        if (
+            FAMILY_NAME_DIFFERS not in reasons
+            and GIVEN_NAME_DIFFERS not in reasons
+            and all(_names_known(an, bn, swapped))
+        ):
             # How many bear the names both records agree on, born in the same year if both
             # years are known.
             year = a.birth_year if a.birth_year == b.birth_year else None
@@ -997,12 +1151,22 @@ def _least_free_level(kind: str, least_points: float) -> int:
 
 
 def _best_points(
-    a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int
+    a: Record,
+    an: _Names,
+    b: Record,
+    bn: _Names,
+    family_level: int,
+    given_level: int,
+    swapped: bool,
 ) -> float:
     """The most points `_compare_levels` can give, knowing the family and given names' levels:
     everything but the patronymic is counted as it will be, the patronymic as agreeing."""
-    points = _FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _GIVEN_POINTS[_LEVEL_POINTS[given_level]]
-    points += 2 * _EXACT_SPELLING
+    points = 0.0
+    family_known, given_known = _names_known(an, bn, swapped)
+    if family_known:
+        points += _FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _EXACT_SPELLING
+    if given_known:
+        points += _GIVEN_POINTS[_LEVEL_POINTS[given_level]] + _EXACT_SPELLING
     if an.patronymic_key and bn.patronymic_key:
         points += _PATRONYMIC_POINTS[0] + _EXACT_SPELLING
     scratch: list[str] = []
@@ -1015,6 +1179,8 @@ def _best_points(
         points += _documents(a.documents, b.documents, scratch)
     if a.phone and b.phone:
         points += _phone(a.phone, b.phone, scratch)
+    if a.address and b.address:
+        points += _address_points(a, b, scratch)
     if a.sex and b.sex and a.sex != b.sex:
         points -= 4.0
     return points
