@@ -485,6 +485,34 @@ def test_it_pairs_records_whose_document_numbers_are_a_keystroke_apart() -> None
     assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("a", "b")}
 
 
+def test_it_pairs_records_born_the_same_day_at_one_address() -> None:
+    # The given name misspelt so that it folds far from hers, the family name left out: no
+    # name key is shared; the birth date and the house are.
+    one = replace(LIUDMYLA, household="", documents=("АА123456",), address=ADDRESS)
+    again = other_record(family="", given="Лдюмила", documents=("АА654321",), address=ADDRESS)
+    assert not index_keys(one) & index_keys(again)
+    assert compare(one, again).score >= DEFAULT_THRESHOLD
+    assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("p1", "p9")}
+
+
+def test_it_pairs_different_birth_dates_when_the_document_numbers_are_a_slip_apart() -> None:
+    one = replace(LIUDMYLA, household="", documents=("123456789",))
+    again = other_record(birth_month=4, documents=("123456798",))
+    assert compare(one, again).score >= DEFAULT_THRESHOLD
+    assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("p1", "p9")}
+
+
+def test_it_counts_against_a_shared_document_only_half() -> None:
+    # Her tax number on a record with her married name and a birth date mistyped.
+    one = replace(LIUDMYLA, household="", documents=("1234567890",))
+    again = other_record(family="Коваль", birth_year=1975, documents=("1234567890",))
+    match = compare(one, again)
+    assert m.FAMILY_NAME_DIFFERS in match.reasons
+    assert m.BIRTH_DATE_DIFFERS in match.reasons
+    assert match.score >= DEFAULT_THRESHOLD
+    assert compare(one, replace(again, documents=())).score < 0.05
+
+
 def test_it_counts_two_letters_swapped_as_one_slip() -> None:
     assert m._slip_level("oleh", "olhe") == m._TYPO
     assert m._name_level("олег", "oleh", "олге", "olhe") == m._TYPO

@@ -514,30 +514,32 @@ def _compare_levels(
     a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int, swapped: bool
 ) -> Match:
     reasons: list[str] = [NAMES_SWAPPED] if swapped else []
-    points = 0.0
     family_known, given_known = _names_known(an, bn, swapped)
+    # Each field's points, for and against.
+    parts: list[float] = []
     # A name one record leaves out is neither for nor against, as a patronymic left out.
     if family_known:
-        points += _field("family", family_level, reasons)
+        parts.append(_field("family", family_level, reasons))
     if given_known:
-        points += _field("given", given_level, reasons)
+        parts.append(_field("given", given_level, reasons))
     if an.patronymic_key and bn.patronymic_key:
         level = _name_level(
             an.patronymic_words, an.patronymic_key, bn.patronymic_words, bn.patronymic_key
         )
-        points += _field("patronymic", level, reasons)
+        parts.append(_field("patronymic", level, reasons))
     birth_a = (a.birth_year, a.birth_month, a.birth_day)
     birth_b = (b.birth_year, b.birth_month, b.birth_day)
-    points += _birth(birth_a, birth_b, reasons)
+    parts.append(_birth(birth_a, birth_b, reasons))
     if a.documents and b.documents:
-        points += _documents(a.documents, b.documents, reasons)
+        parts.append(_documents(a.documents, b.documents, reasons))
     if a.phone and b.phone:
-        points += _phone(a.phone, b.phone, reasons)
+        parts.append(_phone(a.phone, b.phone, reasons))
     if a.address and b.address:
-        points += _address_points(a, b, reasons)
+        parts.append(_address_points(a, b, reasons))
     if a.sex and b.sex and a.sex != b.sex:
         reasons.append(SEX_DIFFERS)
-        points -= 4.0
+        parts.append(-4.0)
+    points = _total(parts, reasons)
     score = _sigmoid(points)
     if (
         a.household
@@ -555,6 +557,18 @@ def _compare_levels(
         reasons.append(SAME_HOUSEHOLD)
         score = min(score, 0.05)
     return Match(round(score, 4), _ordered(reasons))
+
+
+def _total(parts: list[float], reasons: list[str]) -> float:
+    """The points of all fields. A passport or tax number is one person's: when both records
+    carry the same, a field that differs is likelier a slip at one desk than another person,
+    and counts half against."""
+    if DOCUMENT not in reasons:
+        return sum(parts)
+    return sum(part if part > 0 else part * _AGAINST_ONE_DOCUMENT for part in parts)
+
+
+_AGAINST_ONE_DOCUMENT: Final = 0.5
 
 
 def _names_known(an: _Names, bn: _Names, swapped: bool) -> tuple[bool, bool]:
@@ -995,6 +1009,7 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
         for blocks, keys in (
             (dated_blocks, dated),
             (dated_blocks, _document_block_keys(record.documents)),
+            (dated_blocks, _address_block_keys(record)),
             (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
         ):
             for key in keys:
@@ -1066,6 +1081,16 @@ def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
         elif number:
             keys.add(f"d:{number}")
     return keys
+
+
+def _address_block_keys(record: Record) -> tuple[str, ...]:
+    """The full birth date with each house, flat or postcode number of the address: one
+    person registered twice at one address, whose names were written too differently for any
+    name key to pair them (Catherine and Cathwrine fold apart)."""
+    if not record.address or record.birth_month is None or record.birth_day is None:
+        return ()
+    born = f"{record.birth_year}-{record.birth_month}-{record.birth_day}"
+    return tuple(f"a:{born}|{number}" for number in _address(record.address).numbers)
 
 
 def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
@@ -1161,29 +1186,31 @@ def _best_points(
 ) -> float:
     """The most points `_compare_levels` can give, knowing the family and given names' levels:
     everything but the patronymic is counted as it will be, the patronymic as agreeing."""
-    points = 0.0
     family_known, given_known = _names_known(an, bn, swapped)
+    parts: list[float] = []
     if family_known:
-        points += _FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _EXACT_SPELLING
+        parts.append(_FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _EXACT_SPELLING)
     if given_known:
-        points += _GIVEN_POINTS[_LEVEL_POINTS[given_level]] + _EXACT_SPELLING
+        parts.append(_GIVEN_POINTS[_LEVEL_POINTS[given_level]] + _EXACT_SPELLING)
     if an.patronymic_key and bn.patronymic_key:
-        points += _PATRONYMIC_POINTS[0] + _EXACT_SPELLING
+        parts.append(_PATRONYMIC_POINTS[0] + _EXACT_SPELLING)
     scratch: list[str] = []
-    points += _birth(
-        (a.birth_year, a.birth_month, a.birth_day),
-        (b.birth_year, b.birth_month, b.birth_day),
-        scratch,
+    parts.append(
+        _birth(
+            (a.birth_year, a.birth_month, a.birth_day),
+            (b.birth_year, b.birth_month, b.birth_day),
+            scratch,
+        )
     )
     if a.documents and b.documents:
-        points += _documents(a.documents, b.documents, scratch)
+        parts.append(_documents(a.documents, b.documents, scratch))
     if a.phone and b.phone:
-        points += _phone(a.phone, b.phone, scratch)
+        parts.append(_phone(a.phone, b.phone, scratch))
     if a.address and b.address:
-        points += _address_points(a, b, scratch)
+        parts.append(_address_points(a, b, scratch))
     if a.sex and b.sex and a.sex != b.sex:
-        points -= 4.0
-    return points
+        parts.append(-4.0)
+    return _total(parts, scratch)
 
 
 @lru_cache(maxsize=100_000)
@@ -1222,7 +1249,7 @@ def _add_pairs(
                 and b_day is not None
                 and a_day != b_day
                 and a_day != (b_day[1], b_day[0])
-                and not set(a.documents) & set(b.documents)
+                and not _documents_near(a.documents, b.documents)
             ):
                 # Names a typo apart and the birth dates different: compare() would score
                 # them below any threshold, and in a town most such pairs are neighbours.
@@ -1236,6 +1263,13 @@ def _add_pairs(
                 # members born in different years are two people (see compare()).
                 continue
             pairs.add(i * count + j if i < j else j * count + i)
+
+
+def _documents_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two records share a document number, or hold two a keystroke apart."""
+    if not a or not b:
+        return False
+    return bool(set(a) & set(b)) or any(_document_slip(x, y) for x in a for y in b)
 
 
 def _day_of_year(record: Record) -> tuple[int, int] | None:
