@@ -1048,6 +1048,8 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
     least_points = _least_points(work.threshold)
     for kind, kind_blocks in undated_blocks.items():
         least_level = _least_free_level(kind, least_points)
+        # Two addresses may agree, and bring their points.
+        least_level_addressed = _least_free_level(kind, least_points - _ADDRESS_POINTS)
         for members in kind_blocks.values():
             if not isinstance(members, list):
                 continue
@@ -1062,7 +1064,8 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
                     b = items[j]
                     if a.sex and b.sex and a.sex != b.sex:
                         continue  # a brother and a sister (e:), as in _add_pairs
-                    if _free_level(kind, an, prepared[j]) < least_level and not (
+                    least = least_level_addressed if a.address and b.address else least_level
+                    if _free_level(kind, an, prepared[j]) < least and not (
                         a.documents and b.documents
                     ):
                         continue
@@ -1086,7 +1089,7 @@ def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
 def _address_block_keys(record: Record) -> tuple[str, ...]:
     """The full birth date with each house, flat or postcode number of the address: one
     person registered twice at one address, whose names were written too differently for any
-    name key to pair them (Catherine and Cathwrine fold apart)."""
+    name key to pair them."""
     if not record.address or record.birth_month is None or record.birth_day is None:
         return ()
     born = f"{record.birth_year}-{record.birth_month}-{record.birth_day}"
