@@ -242,9 +242,19 @@ def _records(table: Table, matching: Any) -> list[Any]:
             phone=table.phone[i],
             documents=(table.document[i],) if table.document[i] else (),
             household=table.household[i],
+            address=_address(table, i),
         )
         for i in range(len(table))
     ]
+
+
+def _address(table: Table, i: int) -> str:
+    """FEBRL's address fields as one line, as a registrar writes an address: the Ukrainian
+    set has none."""
+    if not table.extra:
+        return ""
+    parts = (table.extra[column][i] for column in FEBRL_EXTRA)
+    return " ".join(part for part in parts if part)
 
 
 def run_splink(table: Table, out: dict[str, Any], *, namekey: bool) -> Pairs:

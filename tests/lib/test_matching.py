@@ -94,6 +94,92 @@ def test_it_trusts_a_shared_document_over_a_misspelt_name() -> None:
     assert m.DOCUMENT in match.reasons
 
 
+def test_it_counts_a_document_number_one_keystroke_off() -> None:
+    # Both names misspelt: only the document, two digits swapped, and the date say it is her.
+    again = other_record(family="Петернко", given="Людмлиа", patronymic="")
+    assert compare(LIUDMYLA, replace(again, documents=("АА654321",))).score < DEFAULT_THRESHOLD
+    for number in ("АА124356", "АА123457", "АА12345", "АА1234566"):
+        match = compare(LIUDMYLA, replace(again, documents=(number,)))
+        assert m.DOCUMENT_TYPO in match.reasons, number
+        assert match.score >= DEFAULT_THRESHOLD, number
+
+
+def test_it_does_not_count_a_number_two_keystrokes_off() -> None:
+    match = compare(LIUDMYLA, other_record(documents=("АА123478",)))
+    assert m.DOCUMENT_TYPO not in match.reasons
+    assert m.DOCUMENT_DIFFERS in match.reasons
+    # Short numbers are too easily one keystroke from another person's.
+    assert not m._document_slip("12345", "12354")
+
+
+def test_it_counts_a_name_left_out_neither_for_nor_against() -> None:
+    match = compare(LIUDMYLA, other_record(given=""))
+    assert m.GIVEN_NAME_DIFFERS not in match.reasons
+    assert match.score >= DEFAULT_THRESHOLD
+    crosswise = compare(
+        replace(LIUDMYLA, family="", given="Людмила"), other_record(family="Людмила", given="")
+    )
+    assert m.FAMILY_NAME_DIFFERS not in crosswise.reasons
+    assert m.GIVEN_NAME_DIFFERS not in crosswise.reasons
+
+
+ADDRESS = "вул. Шевченка, 12, кв. 5, м. Ірпінь"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        ADDRESS,
+        "Ірпінь, вулиця Шевченка 12 кв 5",
+        "Шевченка 12/5",  # the town left out, the flat after a slash
+        "вул Шевчнека, 12, кв. 5, Ірпінь",  # a slip in the street
+        "вул. Шев ченка, 12, кв. 5, Ірпінь",  # a space in the street's name
+    ],
+)
+def test_it_reads_one_address_written_in_several_ways(written: str) -> None:
+    assert m._same_address(ADDRESS, written)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "вул. Шевченка, 14, кв. 5, м. Ірпінь",  # a neighbour's house
+        "вул. Шевченка, 12, кв. 7, м. Ірпінь",  # a neighbour's flat
+        "вул. Франка, 12, кв. 5, м. Ірпінь",  # another street
+        "м. Ірпінь",  # the town alone
+        "вул. Шевченка, Ірпінь",  # a street without a house
+    ],
+)
+def test_it_tells_a_neighbours_address_from_hers(other: str) -> None:
+    assert not m._same_address(ADDRESS, other)
+
+
+def test_it_reads_a_postcode_a_keystroke_off_as_the_same() -> None:
+    assert m._same_address(f"{ADDRESS}, 08200", f"{ADDRESS}, 08290")
+    assert m._same_address(f"{ADDRESS}, 08290", f"{ADDRESS}, 08200")
+    assert not m._same_address(f"{ADDRESS}, 08200", f"{ADDRESS}, 08355")
+
+
+def test_it_counts_a_shared_address_for_records_of_two_households() -> None:
+    # Misspelt names, no date: the names alone fall short; her address makes it worth a look.
+    one = replace(LIUDMYLA, birth_month=None, birth_day=None, documents=(), phone="")
+    again = other_record(
+        given="Людмлиа", patronymic="", birth_month=None, birth_day=None, household="h8"
+    )
+    assert compare(one, again).score < DEFAULT_THRESHOLD
+    match = compare(replace(one, address=ADDRESS), replace(again, address="Шевченка 12/5"))
+    assert m.ADDRESS in match.reasons
+    assert match.score >= DEFAULT_THRESHOLD
+    moved = compare(replace(one, address=ADDRESS), replace(again, address="Київ, Січова 3"))
+    assert moved.score == compare(one, again).score  # another address says nothing
+
+
+def test_it_does_not_count_the_address_a_household_shares() -> None:
+    match = compare(replace(LIUDMYLA, address=ADDRESS), replace(IVAN, address=ADDRESS))
+    assert m.ADDRESS not in match.reasons
+    assert match.score < DEFAULT_THRESHOLD
+
+
 def test_it_does_not_match_members_of_one_household() -> None:
     for relative in (IVAN, OKSANA):
         match = compare(LIUDMYLA, relative)
@@ -387,6 +473,44 @@ def test_it_matches_a_typo_in_the_given_name_within_one_household(given: str, ty
     assert m.GIVEN_NAME_TYPO in match.reasons
     assert m.SAME_HOUSEHOLD not in match.reasons
     assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("a", "b")}
+
+
+def test_it_pairs_records_whose_document_numbers_are_a_keystroke_apart() -> None:
+    # One record leaves out the given name, the other the family name: no name key is shared.
+    one = Record("a", "Петренко", "", birth_year=1957, birth_month=3, birth_day=14,
+                 documents=("123456789",))  # fmt: skip
+    again = Record("b", "", "Людмила", birth_year=1957, birth_month=3, birth_day=14,
+                   documents=("123465789",))  # fmt: skip
+    assert not index_keys(one) & index_keys(again)
+    assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("a", "b")}
+
+
+def test_it_pairs_records_born_the_same_day_at_one_address() -> None:
+    # The given name misspelt so that it folds far from hers, the family name left out: no
+    # name key is shared; the birth date and the house are.
+    one = replace(LIUDMYLA, household="", documents=("АА123456",), address=ADDRESS)
+    again = other_record(family="", given="Лдюмила", documents=("АА654321",), address=ADDRESS)
+    assert not index_keys(one) & index_keys(again)
+    assert compare(one, again).score >= DEFAULT_THRESHOLD
+    assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("p1", "p9")}
+
+
+def test_it_pairs_different_birth_dates_when_the_document_numbers_are_a_slip_apart() -> None:
+    one = replace(LIUDMYLA, household="", documents=("123456789",))
+    again = other_record(birth_month=4, documents=("123456798",))
+    assert compare(one, again).score >= DEFAULT_THRESHOLD
+    assert {(a, b) for a, b, _match in find_duplicates([one, again])} == {("p1", "p9")}
+
+
+def test_it_counts_against_a_shared_document_only_half() -> None:
+    # Her tax number on a record with her married name and a birth date mistyped.
+    one = replace(LIUDMYLA, household="", documents=("1234567890",))
+    again = other_record(family="Коваль", birth_year=1975, documents=("1234567890",))
+    match = compare(one, again)
+    assert m.FAMILY_NAME_DIFFERS in match.reasons
+    assert m.BIRTH_DATE_DIFFERS in match.reasons
+    assert match.score >= DEFAULT_THRESHOLD
+    assert compare(one, replace(again, documents=())).score < 0.05
 
 
 def test_it_counts_two_letters_swapped_as_one_slip() -> None:

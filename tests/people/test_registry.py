@@ -291,6 +291,31 @@ class SearchTestCase(BaseTestCase):
         self.assertEqual(response.context["hits"], [])
 
 
+class AddressTestCase(BaseTestCase):
+    """The batch check reads each household's address: Людмила registered again, her given
+    name misspelt and only her birth year known, found by the house she lives in."""
+
+    def register(self, given: str, address: str) -> Household:
+        return do_create_household(
+            actor=self.rita, site=self.site_a, address=address,
+            members=[person("Петренко", given, born=date(1957, 1, 1),
+                            birth_precision=BirthPrecision.YEAR)],
+        )  # fmt: skip
+
+    def test_it_raises_a_pair_at_one_address(self) -> None:
+        self.register("Людмила", "вул. Шевченка, 12, кв. 5, Ірпінь")
+        self.register("Людмлиа", "Ірпінь, Шевченка 12/5")
+        do_find_duplicates(actor=self.alice)
+        pair = DuplicatePair.objects.get()
+        self.assertIn("address", pair.reasons)
+
+    def test_it_raises_no_pair_at_two_addresses(self) -> None:
+        self.register("Людмила", "вул. Шевченка, 12, кв. 5, Ірпінь")
+        self.register("Людмлиа", "вул. Франка, 3, Ірпінь")
+        do_find_duplicates(actor=self.alice)
+        self.assertFalse(DuplicatePair.objects.exists())
+
+
 class MergeTestCase(BaseTestCase):
     def setUp(self) -> None:
         self.first = do_create_household(

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations
@@ -50,6 +50,11 @@ BIRTH_DATE: Final = "birth_date"
 BIRTH_YEAR: Final = "birth_year"
 PHONE: Final = "phone"
 DOCUMENT: Final = "document"
+# A document number one keystroke from the other's: a digit typed wrong, two swapped, one
+# left out or doubled.
+DOCUMENT_TYPO: Final = "document_typo"
+# The same house number (and flat) on the same street: one household's address.
+ADDRESS: Final = "address"
 # What differs.
 FAMILY_NAME_DIFFERS: Final = "family_name_differs"
 GIVEN_NAME_DIFFERS: Final = "given_name_differs"
@@ -70,7 +75,7 @@ MATCH_REASONS: Final = frozenset(
     {
         FAMILY_NAME, FAMILY_NAME_SPELLING, FAMILY_NAME_TYPO, GIVEN_NAME, GIVEN_NAME_SPELLING,
         GIVEN_NAME_TYPO, PATRONYMIC, PATRONYMIC_SPELLING, PATRONYMIC_TYPO, NAMES_SWAPPED,
-        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT, HOUSEHOLD, LINKED,
+        BIRTH_DATE, BIRTH_YEAR, PHONE, DOCUMENT, DOCUMENT_TYPO, ADDRESS, HOUSEHOLD, LINKED,
     }
 )  # fmt: skip
 DIFFER_REASONS: Final = frozenset(
@@ -106,6 +111,8 @@ class Record:
     documents: tuple[str, ...] = ()  # normalised numbers, e.g. "АА123456", "1234567890"
     # Members of one household share surnames and are NOT duplicates of each other for that.
     household: str = ""
+    # Where the household lives, as written ("вул. Шевченка 12, кв. 5, Ірпінь").
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,10 +354,29 @@ def _documents(a: tuple[str, ...], b: tuple[str, ...], reasons: list[str]) -> fl
     if set(a) & set(b):
         reasons.append(DOCUMENT)
         return 8.0
+    if any(_document_slip(x, y) for x in a for y in b):
+        # A number one keystroke from the other's is far likelier a slip of the pen than
+        # another person's: of the numbers of its length only a few dozen are that near.
+        reasons.append(DOCUMENT_TYPO)
+        return _DOCUMENT_TYPO_POINTS
     if {_document_kind(d) for d in a} & {_document_kind(d) for d in b}:
         reasons.append(DOCUMENT_DIFFERS)
         return -3.0
     return 0.0
+
+
+_DOCUMENT_TYPO_POINTS: Final = 4.0
+# Shorter numbers (a bank card's last digits, a flat number typed in by mistake) are too
+# easily one keystroke from another person's.
+_DOCUMENT_SLIP_LENGTH: Final = 6
+
+
+def _document_slip(a: str, b: str) -> bool:
+    """Whether two numbers are one keystroke apart: one character typed wrong, two swapped
+    (optimal string alignment), one left out or doubled."""
+    if min(len(a), len(b)) < _DOCUMENT_SLIP_LENGTH or abs(len(a) - len(b)) > 1:
+        return False
+    return OSA.distance(a, b, score_cutoff=1) <= 1
 
 
 def _phone(a: str, b: str, reasons: list[str]) -> float:
@@ -362,6 +388,103 @@ def _phone(a: str, b: str, reasons: list[str]) -> float:
         return 2.0
     reasons.append(PHONE_DIFFERS)
     return -0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Address:
+    numbers: frozenset[str]  # house, flat, postcode
+    words: tuple[str, ...]  # street, district, locality: the words that tell places apart
+    letters: str  # every letter, without spaces: "lubum a place" holds "lubumaplace"
+
+
+# Words every address has, which tell no two places apart (types of street and settlement,
+# in Ukrainian, Russian and English, with their abbreviations).
+_ADDRESS_WORDS: Final = frozenset(
+    {
+        "вул", "вулиця", "улица", "просп", "проспект", "пров", "провулок", "пер", "переулок",
+        "бул", "бульвар", "площа", "площадь", "шосе", "шоссе", "наб", "набережна",
+        "набережная", "буд", "будинок", "дом", "квартира", "корп", "корпус", "під", "їзд",
+        "подъезд", "місто", "город", "смт", "село", "селище", "поселок", "пос", "обл",
+        "область", "район", "str", "street", "road", "avenue", "ave", "lane", "place",
+        "crescent", "cres", "close", "circuit", "drive", "court", "parade", "terrace", "way",
+        "the",
+    }
+)  # fmt: skip
+_ADDRESS_TOKEN: Final = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=100_000)
+def _address(text: str) -> _Address:
+    numbers: set[str] = set()
+    words: list[str] = []
+    for token in _ADDRESS_TOKEN.findall(text.casefold()):
+        if any(c.isdigit() for c in token):
+            numbers.add(token.lstrip("0") or "0")
+        elif len(token) >= 3 and token not in _ADDRESS_WORDS:
+            words.append(token)
+    letters = "".join(t for t in _ADDRESS_TOKEN.findall(text.casefold()) if t.isalpha())
+    return _Address(frozenset(numbers), tuple(dict.fromkeys(words)), letters)
+
+
+def _same_address(a_text: str, b_text: str) -> bool:
+    """Whether two addresses as written are one: every house and flat number of the one
+    written with fewer agrees (a postcode may be a keystroke off), and most of its street and
+    place words are found in the other (a word may be a keystroke off, or split or run
+    together with the next). A street alone is not an address: neighbours share it."""
+    a, b = _address(a_text), _address(b_text)
+    if not a.numbers or not b.numbers or not a.words or not b.words:
+        return False
+    return _fewer_first(_numbers_within, a, b, len(a.numbers), len(b.numbers)) and _fewer_first(
+        _words_within, a, b, len(a.words), len(b.words)
+    )
+
+
+def _fewer_first(
+    within: Callable[[_Address, _Address], bool], a: _Address, b: _Address, a_has: int, b_has: int
+) -> bool:
+    # The address written with fewer parts must be found in the other; either way round when
+    # both have as many (so that comparing stays symmetric).
+    if a_has != b_has:
+        return within(a, b) if a_has < b_has else within(b, a)
+    return within(a, b) or within(b, a)
+
+
+def _numbers_within(few: _Address, many: _Address) -> bool:
+    return all(
+        len(number) >= 4
+        and any(
+            len(number) == len(other) and OSA.distance(number, other, score_cutoff=1) <= 1
+            for other in many.numbers
+        )
+        for number in few.numbers - many.numbers
+    )
+
+
+def _words_within(few: _Address, many: _Address) -> bool:
+    found = sum(
+        word in many.letters
+        or any(
+            len(word) >= 4 and OSA.distance(word, other, score_cutoff=1) <= 1
+            for other in many.words
+        )
+        for word in few.words
+    )
+    return 2 * found > len(few.words)
+
+
+def _address_points(a: Record, b: Record, reasons: list[str]) -> float:
+    if a.household and a.household == b.household:
+        return 0.0  # the household's address, which its members share
+    if not _same_address(a.address, b.address):
+        # People move, the displaced most of all: another address says nothing.
+        return 0.0
+    reasons.append(ADDRESS)
+    return _ADDRESS_POINTS
+
+
+# One household's address: as a shared phone, a little more since a phone may be a relative's
+# abroad, but shared by everyone of the household.
+_ADDRESS_POINTS: Final = 2.5
 
 
 def _sigmoid(points: float) -> float:
@@ -396,23 +519,32 @@ def _compare_levels(
     a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int, swapped: bool
 ) -> Match:
     reasons: list[str] = [NAMES_SWAPPED] if swapped else []
-    points = _field("family", family_level, reasons)
-    points += _field("given", given_level, reasons)
+    family_known, given_known = _names_known(an, bn, swapped)
+    # Each field's points, for and against.
+    parts: list[float] = []
+    # A name one record leaves out is neither for nor against, as a patronymic left out.
+    if family_known:
+        parts.append(_field("family", family_level, reasons))
+    if given_known:
+        parts.append(_field("given", given_level, reasons))
     if an.patronymic_key and bn.patronymic_key:
         level = _name_level(
             an.patronymic_words, an.patronymic_key, bn.patronymic_words, bn.patronymic_key
         )
-        points += _field("patronymic", level, reasons)
+        parts.append(_field("patronymic", level, reasons))
     birth_a = (a.birth_year, a.birth_month, a.birth_day)
     birth_b = (b.birth_year, b.birth_month, b.birth_day)
-    points += _birth(birth_a, birth_b, reasons)
+    parts.append(_birth(birth_a, birth_b, reasons))
     if a.documents and b.documents:
-        points += _documents(a.documents, b.documents, reasons)
+        parts.append(_documents(a.documents, b.documents, reasons))
     if a.phone and b.phone:
-        points += _phone(a.phone, b.phone, reasons)
+        parts.append(_phone(a.phone, b.phone, reasons))
+    if a.address and b.address:
+        parts.append(_address_points(a, b, reasons))
     if a.sex and b.sex and a.sex != b.sex:
         reasons.append(SEX_DIFFERS)
-        points -= 4.0
+        parts.append(-4.0)
+    points = _total(parts, reasons)
     if not a.household or a.household != b.household:
         return Match(round(_sigmoid(points), 4), _ordered(reasons))
     if DOCUMENT not in reasons and (
@@ -433,6 +565,26 @@ def _compare_levels(
 
 
 _HOUSEHOLD_POINTS: Final = 2.5
+
+
+def _total(parts: list[float], reasons: list[str]) -> float:
+    """The points of all fields. A passport or tax number is one person's: when both records
+    carry the same, a field that differs is likelier a slip at one desk than another person,
+    and counts half against."""
+    if DOCUMENT not in reasons:
+        return sum(parts)
+    return sum(part if part > 0 else part * _AGAINST_ONE_DOCUMENT for part in parts)
+
+
+_AGAINST_ONE_DOCUMENT: Final = 0.5
+
+
+def _names_known(an: _Names, bn: _Names, swapped: bool) -> tuple[bool, bool]:
+    """Whether both records give the family name, and the given name (read crosswise when
+    the names are swapped)."""
+    if swapped:
+        return bool(an.family_key and bn.given_key), bool(an.given_key and bn.family_key)
+    return bool(an.family_key and bn.family_key), bool(an.given_key and bn.given_key)
 
 
 def _ordered(reasons: list[str]) -> tuple[str, ...]:
@@ -941,7 +1093,8 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
         for blocks, keys in (
             (dated_blocks, dated + _date_keys(record, names.family_key)),
             (given_dated_blocks, _date_keys(record, names.given_key)),
-            (dated_blocks, tuple(f"d:{n}" for n in set(record.documents))),
+            (dated_blocks, _document_block_keys(record.documents)),
+            (dated_blocks, _address_block_keys(record)),
             (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
             (household_blocks, (f"h:{record.household}",) if record.household else ()),
         ):
@@ -997,6 +1150,8 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
     least_points = _least_points(work.threshold)
     for kind, kind_blocks in undated_blocks.items():
         least_level = _least_free_level(kind, least_points)
+        # Two addresses may agree, and bring their points.
+        least_level_addressed = _least_free_level(kind, least_points - _ADDRESS_POINTS)
         for members in kind_blocks.values():
             if not isinstance(members, list):
                 continue
@@ -1011,13 +1166,36 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
                     b = items[j]
                     if a.sex and b.sex and a.sex != b.sex:
                         continue  # a brother and a sister (e:), as in _add_pairs
-                    if _free_level(kind, an, prepared[j]) < least_level and not (
+                    least = least_level_addressed if a.address and b.address else least_level
+                    if _free_level(kind, an, prepared[j]) < least and not (
                         a.documents and b.documents
                     ):
                         continue
                     pairs.add(i * count + j if i < j else j * count + i)
     del undated_blocks
     return _compare_pairs(work, pairs)
+
+
+def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
+    """A document's number, and the number with each one of its characters left out: two
+    numbers a keystroke apart (`_document_slip`) share one of these."""
+    keys: set[str] = set()
+    for number in documents:
+        if len(number) >= _DOCUMENT_SLIP_LENGTH:
+            keys.update(f"d:{variant}" for variant in _deletions(number))
+        elif number:
+            keys.add(f"d:{number}")
+    return keys
+
+
+def _address_block_keys(record: Record) -> tuple[str, ...]:
+    """The full birth date with each house, flat or postcode number of the address: one
+    person registered twice at one address, whose names were written too differently for any
+    name key to pair them."""
+    if not record.address or record.birth_month is None or record.birth_day is None:
+        return ()
+    born = f"{record.birth_year}-{record.birth_month}-{record.birth_day}"
+    return tuple(f"a:{born}|{number}" for number in _address(record.address).numbers)
 
 
 def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
@@ -1032,13 +1210,17 @@ def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, M
         a, b = items[i], items[j]
         an, bn = prepared[i], prepared[j]
         family_level, given_level, swapped = _name_levels(an, bn)
-        if _best_points(a, an, b, bn, family_level, given_level) < least_points:
+        if _best_points(a, an, b, bn, family_level, given_level, swapped) < least_points:
             continue
         match = _compare_levels(a, an, b, bn, family_level, given_level, swapped)
         if match.score < 0.02 or SAME_HOUSEHOLD in match.reasons:
             continue
         reasons = match.reasons
-        if FAMILY_NAME_DIFFERS not in reasons and GIVEN_NAME_DIFFERS not in reasons:
+        if (
+            FAMILY_NAME_DIFFERS not in reasons
+            and GIVEN_NAME_DIFFERS not in reasons
+            and all(_names_known(an, bn, swapped))
+        ):
             # How many bear the names both records agree on, born in the same year if both
             # years are known.
             year = a.birth_year if a.birth_year == b.birth_year else None
@@ -1099,26 +1281,41 @@ def _least_free_level(kind: str, least_points: float) -> int:
 
 
 def _best_points(
-    a: Record, an: _Names, b: Record, bn: _Names, family_level: int, given_level: int
+    a: Record,
+    an: _Names,
+    b: Record,
+    bn: _Names,
+    family_level: int,
+    given_level: int,
+    swapped: bool,
 ) -> float:
     """The most points `_compare_levels` can give, knowing the family and given names' levels:
     everything but the patronymic is counted as it will be, the patronymic as agreeing."""
-    points = _FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _GIVEN_POINTS[_LEVEL_POINTS[given_level]]
-    points += 2 * _EXACT_SPELLING
+    family_known, given_known = _names_known(an, bn, swapped)
+    parts: list[float] = []
+    if family_known:
+        parts.append(_FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _EXACT_SPELLING)
+    if given_known:
+        parts.append(_GIVEN_POINTS[_LEVEL_POINTS[given_level]] + _EXACT_SPELLING)
     if an.patronymic_key and bn.patronymic_key:
-        points += _PATRONYMIC_POINTS[0] + _EXACT_SPELLING
+        parts.append(_PATRONYMIC_POINTS[0] + _EXACT_SPELLING)
     scratch: list[str] = []
-    points += _birth(
-        (a.birth_year, a.birth_month, a.birth_day),
-        (b.birth_year, b.birth_month, b.birth_day),
-        scratch,
+    parts.append(
+        _birth(
+            (a.birth_year, a.birth_month, a.birth_day),
+            (b.birth_year, b.birth_month, b.birth_day),
+            scratch,
+        )
     )
     if a.documents and b.documents:
-        points += _documents(a.documents, b.documents, scratch)
+        parts.append(_documents(a.documents, b.documents, scratch))
     if a.phone and b.phone:
-        points += _phone(a.phone, b.phone, scratch)
+        parts.append(_phone(a.phone, b.phone, scratch))
+    if a.address and b.address:
+        parts.append(_address_points(a, b, scratch))
     if a.sex and b.sex and a.sex != b.sex:
-        points -= 4.0
+        parts.append(-4.0)
+    points = _total(parts, scratch)
     if a.household and a.household == b.household:
         points += _HOUSEHOLD_POINTS
     return points
@@ -1169,7 +1366,7 @@ def _add_pairs(
                 and b_day is not None
                 and a_day != b_day
                 and a_day != (b_day[1], b_day[0])
-                and not set(a.documents) & set(b.documents)
+                and not _documents_near(a.documents, b.documents)
             ):
                 # Names a typo apart and the birth dates different: compare() would score
                 # them below any threshold, and in a town most such pairs are neighbours.
@@ -1186,6 +1383,13 @@ def _add_pairs(
                 # members born in different years are two people (see compare()).
                 continue
             pairs.add(i * count + j if i < j else j * count + i)
+
+
+def _documents_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two records share a document number, or hold two a keystroke apart."""
+    if not a or not b:
+        return False
+    return bool(set(a) & set(b)) or any(_document_slip(x, y) for x in a for y in b)
 
 
 def _day_of_year(record: Record) -> tuple[int, int] | None:
