@@ -309,6 +309,20 @@ def test_it_corrects_a_typo_to_the_name_more_people_bear() -> None:
     assert results[0][0] in wanted
 
 
+def test_it_corrects_two_letters_swapped_as_one_slip() -> None:
+    # Коваелнко is one slip from Коваленко, as near as these names borne once each.
+    rare = [
+        _person(i, family, "Петро", 1970)
+        for i, family in enumerate(
+            ("Коваелнка", "Коваелнку", "Коваелнк", "Коваелно", "Коваелко", "Коваелнкі", "Ковелнко")
+        )
+    ]
+    wanted = [_person(100 + i, "Коваленко", "Олена", 1954 + i) for i in range(3)]
+    index = SearchIndex([*rare, *wanted])
+    results = index.search("Коваелнко Олена")
+    assert results[0][0] in wanted
+
+
 @pytest.mark.parametrize(
     ("text", "wanted", "other"),
     [

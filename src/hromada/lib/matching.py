@@ -31,7 +31,7 @@ from functools import lru_cache
 from itertools import permutations
 from typing import Final
 
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from hromada.lib.names import fold, is_known_name, is_known_spelling, key_forms, name_key
 from hromada.lib.translit import RUSSIAN_SYSTEMS, UKRAINIAN_SYSTEMS, romanise_as
@@ -577,7 +577,19 @@ def score_query(query: Query, record: Record) -> Match:
     ]
     typed = [(_words(n), k) for n, k in ((n, name_key(n)) for n in query.names) if k][:4]
     # Place each typed name on a field or on none, keep the placement with the most points.
-    levels = [[_typed_level(words, key, f[1], f[2]) for f in fields] for words, key in typed]
+    levels = [[_name_level(words, key, f[1], f[2]) for f in fields] for words, key in typed]
+    for t, (words, _key) in enumerate(typed):
+        cyrillic = _is_cyrillic(words)
+        for slot, field in enumerate(fields):
+            if (
+                levels[t][slot] in (_TYPO, _NEAR)
+                and _is_cyrillic(field[1]) != cyrillic
+                and _spelt_as(words, field[1])
+            ):
+                # Typed exactly as a romanisation writes the record's name, it is a spelling
+                # whatever the keys say (Vlaschuk is Власчук in the passport's system; the key
+                # reads "sch" as щ, the German way).
+                levels[t][slot] = _SPELLING
     points_of = [
         [_placed_points(f[0], level) for f, level in zip(fields, row, strict=True)]
         for row in levels
@@ -604,7 +616,11 @@ def score_query(query: Query, record: Record) -> Match:
             # (Цпчук: Цапчук before Захук, which folds as near; miornchuk: Мирончук, whose
             # Latin is Mironchuk, before Гончюк).
             points += _NEARER_AS_WRITTEN * _written_similarity(typed[t][0], fields[slot][1])
-        elif level == _SPELLING and _spelt_as(typed[t][0], fields[slot][1]):
+        elif (
+            level == _SPELLING
+            and _is_cyrillic(typed[t][0]) != _is_cyrillic(fields[slot][1])
+            and _spelt_as(typed[t][0], fields[slot][1])
+        ):
             # Typed exactly as a romanisation writes the name (Vakuliuk: Вакулюк), which is
             # more than a name that only folds like it (Вакулук): as for a name written the
             # same way in one script.
@@ -622,22 +638,17 @@ _WRITTEN_SYSTEMS: Final = UKRAINIAN_SYSTEMS + RUSSIAN_SYSTEMS
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 
 
-def _typed_level(typed_words: str, typed_key: str, words: str, key: str) -> int:
-    """How a typed name agrees with a record's: as `_name_level`, and a spelling whatever the
-    keys say when it is typed exactly as a romanisation writes the record's name (Vlaschuk is
-    Власчук in the passport's system; its key reads "sch" as щ, the German way)."""
-    level = _name_level(typed_words, typed_key, words, key)
-    if level < _SPELLING and _spelt_as(typed_words, words):
-        return _SPELLING
-    return level
+@lru_cache(maxsize=1 << 16)
+def _is_cyrillic(name: str) -> bool:
+    return _CYRILLIC.search(name) is not None
 
 
 @lru_cache(maxsize=1 << 18)
 def _spelt_as(typed: str, written: str) -> bool:
     """Whether a name in Latin is exactly how a romanisation writes one in Cyrillic."""
     typed, written = fold(typed), fold(written)
-    typed_cyrillic = _CYRILLIC.search(typed) is not None
-    if typed_cyrillic == (_CYRILLIC.search(written) is not None):
+    typed_cyrillic = _is_cyrillic(typed)
+    if typed_cyrillic == _is_cyrillic(written):
         return typed == written
     latin, cyrillic = (written, typed) if typed_cyrillic else (typed, written)
     return latin in _romanisations(cyrillic)
@@ -649,8 +660,8 @@ def _written_similarity(typed: str, written: str) -> float:
     and one in Latin compared through the Cyrillic one's romanisations, the nearest of them:
     "vakuliuk" is exactly Вакулюк (KMU-55), "dzyubuk" exactly Дзюбук (BGN/PCGN)."""
     typed, written = fold(typed), fold(written)
-    typed_cyrillic = _CYRILLIC.search(typed) is not None
-    if typed_cyrillic == (_CYRILLIC.search(written) is not None):
+    typed_cyrillic = _is_cyrillic(typed)
+    if typed_cyrillic == _is_cyrillic(written):
         return JaroWinkler.similarity(typed, written)
     latin, cyrillic = (written, typed) if typed_cyrillic else (typed, written)
     return max(JaroWinkler.similarity(latin, form) for form in _romanisations(cyrillic))
@@ -783,16 +794,15 @@ class SearchIndex:
         return keys
 
     def _corrections(self, key: str) -> list[str]:
-        """The name keys the registry holds within two edits of `key`: the nearest first and,
-        as near, the names more records bear (a slip in Павленко is likelier than a name
-        borne once, itself a slip of another)."""
+        """The name keys the registry holds within two edits of `key` (two letters swapped
+        are one): the nearest first and, as near, the names more records bear (a slip in
+        Павленко is likelier than a name borne once, itself a slip of another)."""
         near: set[str] = set()
         for variant in _deletions(key):
             near.update(self._deletions.get(variant, ()))
         near.discard(key)
         ranked = sorted(
-            (Levenshtein.distance(key, word, score_cutoff=2), -self._bearers[word], word)
-            for word in near
+            (OSA.distance(key, word, score_cutoff=2), -self._bearers[word], word) for word in near
         )
         return [key] + [word for distance, _, word in ranked if distance <= 2][:_CORRECTIONS]
 
