@@ -48,6 +48,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 GENERATOR_VERSION = 3
 SEED = 20261128
 # "wide": surnames as spread as Ukraine's (the commonest borne by ~0.3 % of people, the ten
@@ -617,7 +620,8 @@ class Query:
     text: str
     person: int  # the right answer: any record of this person
     kind: str  # how the text was written
-    ambiguous: bool  # another person has the same name (and year, if given) in Cyrillic
+    # another person answers what was typed as well: see _Namesakes
+    ambiguous: bool
     # the same, in fields (for engines without free-text search: a perfect parse of the text)
     family: str
     given: str
@@ -628,12 +632,7 @@ def queries(rows: Sequence[Row], count: int, seed: int = SEED + 1) -> list[Query
     """`count` queries for persons drawn from `rows`, each as a volunteer would type it."""
     rng = random.Random(seed)
     firsts = [row for row in rows if not row[11]]
-    # who else has this name (and year): a query for them cannot be answered from the name
-    by_name: dict[tuple[str, str], set[int]] = {}
-    by_name_year: dict[tuple[str, str, int], set[int]] = {}
-    for row in firsts:
-        by_name.setdefault((row[2], row[3]), set()).add(row[1])
-        by_name_year.setdefault((row[2], row[3], row[6]), set()).add(row[1])
+    namesakes = _Namesakes(firsts)
     out: list[Query] = []
     for row in rng.sample(firsts, min(count, len(firsts))):
         person, family, given = row[1], row[2], row[3]
@@ -651,6 +650,7 @@ def queries(rows: Sequence[Row], count: int, seed: int = SEED + 1) -> list[Query
             system = rng.choice(LATIN_RU)
             family, given = romanise_as(family, system), romanise_as(ru_given, system)
             kind = f"russian_latin:{system}"
+        intended = family
         if rng.random() < 0.15:
             family = typo(rng, family)
             kind += "+typo"
@@ -666,13 +666,76 @@ def queries(rows: Sequence[Row], count: int, seed: int = SEED + 1) -> list[Query
             parts.append(f"{day:02d}.{month:02d}.{year}")
         else:
             kind += "+no_year"
-        if date_style == "none":
-            ambiguous = len(by_name[(row[2], row[3])]) > 1
-        else:
-            ambiguous = len(by_name_year[(row[2], row[3], year)]) > 1
+        born = {"none": (), "year": (year,), "date": (year, month, day)}[date_style]
+        ambiguous = namesakes.other_than(person, row[2], family, intended, given, born)
         typed_year = 0 if date_style == "none" else year
         out.append(Query(" ".join(parts), person, kind, ambiguous, family, given, typed_year))
     return out
+
+
+class _Namesakes:
+    """Who else a typed name and birth date fit as well as the person sought.
+
+    Another person fits when each typed name is how one of the ways of writing theirs writes
+    it (Cyrillic, any romanisation, the Russian form: "Hanna" is Ганна's, "Анна" is the
+    Russian form of Ганна and an Анна's own name, "Kotska" is Котська's and a Котска's), and
+    they were born on what was typed (the year, or the full date when it was typed). A surname
+    typed with a slip fits every surname written as near to the slip as the sought one's
+    (корлчук: Козлчук and Корнчук, one letter each): the search cannot know which was meant."""
+
+    def __init__(self, firsts: Sequence[Row]) -> None:
+        # (family, given) -> (person, year, month, day) of each who bears them
+        self.people: dict[tuple[str, str], list[tuple[int, int, int, int]]] = {}
+        family_forms: dict[str, set[str]] = {}
+        given_forms: dict[str, set[str]] = {}
+        for row in firsts:
+            family, given, sex, year, month, day = row[2], row[3], row[5], row[6], row[7], row[8]
+            self.people.setdefault((family, given), []).append((row[1], year, month, day))
+            if family not in family_forms:
+                family_forms[family] = _forms(family, family)
+            if given not in given_forms:
+                given_forms[given] = set()
+            given_forms[given] |= _forms(given, _russian_given(given, sex))
+        self.family_forms = family_forms
+        self.families = _inverse(family_forms)
+        self.givens = _inverse(given_forms)
+        self.family_spellings = list(self.families)
+
+    def other_than(
+        self, person: int, family: str, typed_family: str, intended_family: str,
+        typed_given: str, born: tuple[int, ...],
+    ) -> bool:  # fmt: skip
+        typed_family = typed_family.casefold()
+        if typed_family == intended_family.casefold():
+            families = self.families.get(typed_family, set())
+        else:
+            slip = min(OSA.distance(typed_family, form) for form in self.family_forms[family])
+            near = process.extract(typed_family, self.family_spellings, scorer=OSA.distance,
+                                   score_cutoff=slip, limit=None)  # fmt: skip
+            families = {f for spelling, _score, _i in near for f in self.families[spelling]}
+        givens = self.givens.get(typed_given.casefold(), set())
+        return any(
+            other[0] != person and other[1 : 1 + len(born)] == born
+            for f in families
+            for g in givens
+            for other in self.people.get((f, g), ())
+        )
+
+
+def _forms(name: str, russian: str) -> set[str]:
+    """How a name (Cyrillic, as registered) is typed: as it is, romanised, in its Russian form
+    (the same for a surname), romanised the Russian way; case aside."""
+    forms = {name, russian, *(romanise_as(name, s) for s in LATIN_UK)}
+    forms.update(romanise_as(russian, s) for s in LATIN_RU)
+    return {form.casefold() for form in forms}
+
+
+def _inverse(forms: dict[str, set[str]]) -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for name, spellings in forms.items():
+        for spelling in spellings:
+            names.setdefault(spelling, set()).add(name)
+    return names
 
 
 _RU_FEMALE = dict(FEMALE)

@@ -370,6 +370,72 @@ def test_it_finds_nobody_for_a_stranger() -> None:
     assert all(match.score < DEFAULT_THRESHOLD for _record, match in results)
 
 
+def _person(number: int, family: str, given: str, year: int, day: int = 1) -> Record:
+    return Record(f"s{number}", family, given, "", "", year, 1 + number % 12, day)
+
+
+def test_it_corrects_a_typo_in_a_common_name_with_the_year_typed() -> None:
+    # Павленко Олександр and Олександр with a surname ending in -ко born in 1944 are each too
+    # many to read whole; Павленко Олександр 1944 is one.
+    namesakes = [_person(i, "Павленко", "Олександр", 1950 + i % 40) for i in range(140)]
+    others = [_person(200 + i, "Коваленко", "Олександр", 1944) for i in range(140)]
+    wanted = _person(999, "Павленко", "Олександр", 1944, day=26)
+    index = SearchIndex([*namesakes, *others, wanted])
+    results = index.search("Пвленко Олександр 1944")
+    assert results[0][0] == wanted
+
+
+def test_it_corrects_a_typo_to_the_name_more_people_bear() -> None:
+    # Names one letter from the typed one, borne once each and before Павленко in the
+    # alphabet, must not crowd it out of the corrections tried.
+    rare = [_person(i, f"{letter}вленко", "Петро", 1970) for i, letter in enumerate("АБДЕКЛМН")]
+    wanted = [_person(100 + i, "Павленко", "Олександр", 1944 + i) for i in range(3)]
+    index = SearchIndex([*rare, *wanted])
+    results = index.search("Пвленко Олександр")
+    assert results[0][0] in wanted
+
+
+def test_it_corrects_two_letters_swapped_as_one_slip() -> None:
+    # Коваелнко is one slip from Коваленко, as near as these names borne once each.
+    rare = [
+        _person(i, family, "Петро", 1970)
+        for i, family in enumerate(
+            ("Коваелнка", "Коваелнку", "Коваелнк", "Коваелно", "Коваелко", "Коваелнкі", "Ковелнко")
+        )
+    ]
+    wanted = [_person(100 + i, "Коваленко", "Олена", 1954 + i) for i in range(3)]
+    index = SearchIndex([*rare, *wanted])
+    results = index.search("Коваелнко Олена")
+    assert results[0][0] in wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "other"),
+    [
+        # The key reads "sch" as щ (the German way); the passport's system wrote с+ч.
+        ("Vlaschuk Nataliia 2019", ("Власчук", "Наталія"), ("Власук", "Наталія")),
+        # Both fold to one key; the typed Latin is exactly KMU-55's Вакулюк, Ганна.
+        ("vakuliuk liudmyla 1954", ("Вакулюк", "Людмила"), ("Вакулук", "Людмила")),
+        ("Dyachan Hanna 1981", ("Дячан", "Ганна"), ("Дячан", "Анна")),
+        ("dzyubuk tat'yana 1973", ("Дзюбук", "Тетяна"), ("Дзюбюк", "Тетяна")),
+        # ISO 9: Verbuk is Вербук; Verbûk, written so in the registry, is Вербюк.
+        ("Ìvan Verbuk 1989", ("Вербук", "Іван"), ("Verbûk", "Ìvan")),
+        # A slip: nearer, as written, to Мирончук's Latin than to Gonchyuk.
+        ("miornchuk irina 1984", ("Мирончук", "Ірина"), ("Gonchyuk", "Iryna")),
+    ],
+)
+def test_it_puts_the_name_typed_exactly_as_a_romanisation_writes_it_first(
+    text: str, wanted: tuple[str, str], other: tuple[str, str]
+) -> None:
+    year = int(text.split()[-1])
+    # The other one first in the index, so that only the scores can put the wanted one first.
+    first = _person(1, *other, year)
+    second = _person(2, *wanted, year)
+    results = SearchIndex([first, second]).search(text)
+    assert [record for record, _match in results][:1] == [second]
+    assert results[0][1].score > results[1][1].score
+
+
 # --- batch --------------------------------------------------------------------------------
 
 

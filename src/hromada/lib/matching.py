@@ -31,9 +31,10 @@ from functools import lru_cache
 from itertools import permutations
 from typing import Final
 
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
-from hromada.lib.names import is_known_name, is_known_spelling, key_forms, name_key
+from hromada.lib.names import fold, is_known_name, is_known_spelling, key_forms, name_key
+from hromada.lib.translit import RUSSIAN_SYSTEMS, UKRAINIAN_SYSTEMS, romanise_as
 
 # What matched.
 FAMILY_NAME: Final = "family_name"
@@ -737,6 +738,18 @@ def score_query(query: Query, record: Record) -> Match:
     typed = [(_words(n), k) for n, k in ((n, name_key(n)) for n in query.names) if k][:4]
     # Place each typed name on a field or on none, keep the placement with the most points.
     levels = [[_name_level(words, key, f[1], f[2]) for f in fields] for words, key in typed]
+    for t, (words, _key) in enumerate(typed):
+        cyrillic = _is_cyrillic(words)
+        for slot, field in enumerate(fields):
+            if (
+                levels[t][slot] in (_TYPO, _NEAR)
+                and _is_cyrillic(field[1]) != cyrillic
+                and _spelt_as(words, field[1])
+            ):
+                # Typed exactly as a romanisation writes the record's name, it is a spelling
+                # whatever the keys say (Vlaschuk is Власчук in the passport's system; the key
+                # reads "sch" as щ, the German way).
+                levels[t][slot] = _SPELLING
     points_of = [
         [_placed_points(f[0], level) for f, level in zip(fields, row, strict=True)]
         for row in levels
@@ -754,13 +767,24 @@ def score_query(query: Query, record: Record) -> Match:
     reasons: list[str] = []
     points = best_points
     for t, slot in enumerate(best):
-        if slot >= 0 and levels[t][slot] != _DIFFERS:
-            _field(fields[slot][0], levels[t][slot], reasons)
-            if levels[t][slot] in (_TYPO, _NEAR):
-                # Of two names a slip from what was typed, the one nearer as written first
-                # (Цпчук: Цапчук before Захук, which folds as near).
-                written = JaroWinkler.similarity(typed[t][0], fields[slot][1])
-                points += _NEARER_AS_WRITTEN * written
+        level = levels[t][slot] if slot >= 0 else _DIFFERS
+        if level == _DIFFERS:
+            continue
+        _field(fields[slot][0], level, reasons)
+        if level in (_TYPO, _NEAR):
+            # Of two names a slip from what was typed, the one nearer as written first
+            # (Цпчук: Цапчук before Захук, which folds as near; miornchuk: Мирончук, whose
+            # Latin is Mironchuk, before Гончюк).
+            points += _NEARER_AS_WRITTEN * _written_similarity(typed[t][0], fields[slot][1])
+        elif (
+            level == _SPELLING
+            and _is_cyrillic(typed[t][0]) != _is_cyrillic(fields[slot][1])
+            and _spelt_as(typed[t][0], fields[slot][1])
+        ):
+            # Typed exactly as a romanisation writes the name (Vakuliuk: Вакулюк), which is
+            # more than a name that only folds like it (Вакулук): as for a name written the
+            # same way in one script.
+            points += _EXACT_SPELLING
     birth_q = (query.birth_year, query.birth_month, query.birth_day)
     points += _birth(birth_q, (record.birth_year, record.birth_month, record.birth_day), reasons)
     if query.document:
@@ -768,6 +792,44 @@ def score_query(query: Query, record: Record) -> Match:
     if query.phone:
         points += _phone(query.phone, record.phone, reasons)
     return Match(round(_sigmoid(points), 4), _ordered(reasons))
+
+
+_WRITTEN_SYSTEMS: Final = UKRAINIAN_SYSTEMS + RUSSIAN_SYSTEMS
+_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_cyrillic(name: str) -> bool:
+    return _CYRILLIC.search(name) is not None
+
+
+@lru_cache(maxsize=1 << 18)
+def _spelt_as(typed: str, written: str) -> bool:
+    """Whether a name in Latin is exactly how a romanisation writes one in Cyrillic."""
+    typed, written = fold(typed), fold(written)
+    typed_cyrillic = _is_cyrillic(typed)
+    if typed_cyrillic == _is_cyrillic(written):
+        return typed == written
+    latin, cyrillic = (written, typed) if typed_cyrillic else (typed, written)
+    return latin in _romanisations(cyrillic)
+
+
+@lru_cache(maxsize=1 << 18)
+def _written_similarity(typed: str, written: str) -> float:
+    """How alike two names look as written (Jaro-Winkler, 1.0: the same), a name in Cyrillic
+    and one in Latin compared through the Cyrillic one's romanisations, the nearest of them:
+    "vakuliuk" is exactly Вакулюк (KMU-55), "dzyubuk" exactly Дзюбук (BGN/PCGN)."""
+    typed, written = fold(typed), fold(written)
+    typed_cyrillic = _is_cyrillic(typed)
+    if typed_cyrillic == _is_cyrillic(written):
+        return JaroWinkler.similarity(typed, written)
+    latin, cyrillic = (written, typed) if typed_cyrillic else (typed, written)
+    return max(JaroWinkler.similarity(latin, form) for form in _romanisations(cyrillic))
+
+
+@lru_cache(maxsize=1 << 16)
+def _romanisations(name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(fold(romanise_as(name, system)) for system in _WRITTEN_SYSTEMS))
 
 
 def _placed_points(field: str, level: int) -> float:
@@ -800,17 +862,18 @@ class SearchIndex:
         self._records: list[Record] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._deletions: dict[str, list[str]] = defaultdict(list)
-        vocabulary: set[str] = set()
+        # name key -> how many records bear it, as a family or a given name
+        self._bearers: dict[str, int] = defaultdict(int)
         for record in records:
             position = len(self._records)
             self._records.append(record)
             for key in index_keys(record):
                 self._postings[key].append(position)
             names = _record_names(record)
-            vocabulary.add(names.family_key)
-            vocabulary.add(names.given_key)
-        vocabulary.discard("")
-        for word in vocabulary:
+            self._bearers[names.family_key] += 1
+            self._bearers[names.given_key] += 1
+        self._bearers.pop("", None)
+        for word in self._bearers:
             for variant in _deletions(word):
                 self._deletions[variant].append(word)
 
@@ -877,21 +940,31 @@ class SearchIndex:
     def _corrected_keys(self, query: Query) -> set[str]:
         typed = list(dict.fromkeys(k for k in (name_key(n) for n in query.names) if k))[:3]
         spellings = [self._corrections(key) for key in typed]
+        year = "" if query.birth_year is None else f"|{query.birth_year}"
         keys: set[str] = set()
         for x, y in permutations(range(len(typed)), 2):
             for family_key in spellings[x]:
                 for given_key in spellings[y]:
                     low, high = sorted((family_key, given_key))
                     keys.add(f"n:{low}|{high}")
+                    if year:
+                        # The names with the year typed: Павленко Олександр alone is too
+                        # common a block to read, Павленко Олександр 1944 is a few people.
+                        keys.add(f"y:{low}|{high}{year}")
         return keys
 
     def _corrections(self, key: str) -> list[str]:
-        """The name keys the registry holds within two edits of `key`, nearest first."""
+        """The name keys the registry holds within two edits of `key` (two letters swapped
+        are one): the nearest first and, as near, the names more records bear (a slip in
+        Павленко is likelier than a name borne once, itself a slip of another)."""
         near: set[str] = set()
         for variant in _deletions(key):
             near.update(self._deletions.get(variant, ()))
-        ranked = sorted((Levenshtein.distance(key, word, score_cutoff=2), word) for word in near)
-        return [key] + [word for distance, word in ranked if distance <= 2][:_CORRECTIONS]
+        near.discard(key)
+        ranked = sorted(
+            (OSA.distance(key, word, score_cutoff=2), -self._bearers[word], word) for word in near
+        )
+        return [key] + [word for distance, _, word in ranked if distance <= 2][:_CORRECTIONS]
 
 
 # A search that finds someone scoring this well does not look for misspellings: both names
