@@ -24,7 +24,7 @@ import math
 import multiprocessing
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -1019,12 +1019,14 @@ def find_duplicates(
 def _find_duplicates(
     items: list[Record], threshold: float, processes: int, apart: set[tuple[str, str]]
 ) -> list[tuple[str, str, Match]]:
-    prepared = [_record_names(record) for record in items]
+    # The names of each record, made once (past the cache, which a batch of mostly different
+    # names would only churn).
+    made = _names.__wrapped__
+    prepared = [made(record.family, record.given, record.patronymic) for record in items]
     # hash(names, year) -> how many records bear those names.
-    name_counts: dict[int, int] = {}
+    name_counts: Counter[int] = Counter()
     for record, names in zip(items, prepared, strict=True):
-        for name in _name_count_keys(names, record.birth_year):
-            name_counts[name] = name_counts.get(name, 0) + 1
+        name_counts.update(_name_count_keys(names, record.birth_year))
     work = _Batch(items, prepared, name_counts, threshold)
     unique = {(a, b): match for a, b, match in _find_in_parallel(work, processes)}
     for pair in apart:
@@ -1400,9 +1402,11 @@ def _batch_keys(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The name keys of `_name_block_keys`, split into those that pair every two records of a
     block and those (n:, e:, g:) that pair only records without a birth year."""
-    keys = tuple(dict.fromkeys(_name_block_keys(family_key, given_key, patronymic_key, year)))
-    undated = tuple(k for k in keys if k.startswith(_UNDATED_ONLY))
-    return tuple(k for k in keys if not k.startswith(_UNDATED_ONLY)), undated
+    dated: dict[str, None] = {}
+    undated: dict[str, None] = {}
+    for key in _name_block_keys(family_key, given_key, patronymic_key, year):
+        (undated if key.startswith(_UNDATED_ONLY) else dated)[key] = None
+    return tuple(dated), tuple(undated)
 
 
 def _date_keys(record: Record, name_key: str) -> tuple[str, ...]:
@@ -1476,12 +1480,18 @@ def _name_count_key(names: _Names, year: int | None, *, patronymic: bool) -> int
     return hash((low, high, names.patronymic_key if patronymic else "", year))
 
 
-def _name_count_keys(names: _Names, year: int | None) -> Iterator[int]:
-    years = (None, year) if year is not None else (None,)
-    with_patronymic = (False, True) if names.patronymic_key else (False,)
-    for counted_year in years:
-        for patronymic in with_patronymic:
-            yield _name_count_key(names, counted_year, patronymic=patronymic)
+def _name_count_keys(names: _Names, year: int | None) -> list[int]:
+    """The `_name_count_key`s of one record: with and without its year and patronymic."""
+    family, given, patronymic = names.family_key, names.given_key, names.patronymic_key
+    low, high = (family, given) if family < given else (given, family)
+    keys = [hash((low, high, "", None))]
+    if patronymic:
+        keys.append(hash((low, high, patronymic, None)))
+    if year is not None:
+        keys.append(hash((low, high, "", year)))
+        if patronymic:
+            keys.append(hash((low, high, patronymic, year)))
+    return keys
 
 
 # A name borne by this many records of the batch moves the score neither way.
