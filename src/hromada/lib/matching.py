@@ -1023,11 +1023,7 @@ def _find_duplicates(
     # names would only churn).
     made = _names.__wrapped__
     prepared = [made(record.family, record.given, record.patronymic) for record in items]
-    # hash(names, year) -> how many records bear those names.
-    name_counts: Counter[int] = Counter()
-    for record, names in zip(items, prepared, strict=True):
-        name_counts.update(_name_count_keys(names, record.birth_year))
-    work = _Batch(items, prepared, name_counts, threshold)
+    work = _Batch(items, prepared, threshold)
     unique = {(a, b): match for a, b, match in _find_in_parallel(work, processes)}
     for pair in apart:
         unique.pop(pair, None)
@@ -1106,8 +1102,17 @@ def _implied(
 class _Batch:
     items: list[Record]
     prepared: list[_Names]
-    name_counts: dict[int, int]
     threshold: float
+    # hash(names, year) -> how many records bear those names: counted by each process once it
+    # has paired its records (so that processes count at the same time, not one before all).
+    counted: Counter[int] | None = None
+
+    def name_counts(self) -> Counter[int]:
+        if self.counted is None:
+            self.counted = Counter()
+            for record, names in zip(self.items, self.prepared, strict=True):
+                self.counted.update(_name_count_keys(names, record.birth_year))
+        return self.counted
 
 
 # The batch being compared, for worker processes forked from this one to read (a fork shares
@@ -1274,7 +1279,7 @@ def _address_block_keys(record: Record) -> tuple[str, ...]:
 
 
 def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
-    items, prepared, name_counts = work.items, work.prepared, work.name_counts
+    items, prepared, name_counts = work.items, work.prepared, work.name_counts()
     count = len(items)
     found: list[tuple[str, str, Match]] = []
     # Below these points `compare` scores a pair under the threshold whatever its patronymic,

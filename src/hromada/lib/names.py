@@ -204,6 +204,8 @@ _LATIN_LETTERS: Final = str.maketrans(
     {"c": "s", "z": "s", "g": "h", "w": "v", "q": "k", "y": "i", "j": "i"}
 )
 _NOT_KEY: Final = re.compile(r"[^a-z]+")
+# What NFKD leaves of a letter that is no ASCII (its accents), but the middle dot of ISO 9.
+_NOT_ASCII: Final = re.compile(r"[^\x00-\x7f·]+")
 _DOUBLE: Final = re.compile(r"(.)\1+")
 # A glide: i between two vowels, or between a consonant and a vowel.
 _GLIDE_BETWEEN_VOWELS: Final = re.compile(r"(?<=[aeiou])i(?=[aeou])")
@@ -218,7 +220,7 @@ def phonetic(text: str) -> str:
     if _CYRILLIC.search(text):
         text = text.translate(_CYRILLIC_KEY)
     text = text.translate(_LATIN_DIACRITICS)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii() or c == "·")
+    text = _NOT_ASCII.sub("", unicodedata.normalize("NFKD", text))
     for digraph, key in _LATIN_DIGRAPHS:
         text = text.replace(digraph, key)
     text = _NOT_KEY.sub("", text.translate(_LATIN_LETTERS).lower())
