@@ -44,6 +44,8 @@ REASONS: dict[str, Promise] = {
     matching.BIRTH_YEAR: _("same birth year"),
     matching.PHONE: _("same phone"),
     matching.DOCUMENT: _("same document number"),
+    matching.DOCUMENT_TYPO: _("document number one keystroke off (a typo?)"),
+    matching.ADDRESS: _("same address"),
     matching.FAMILY_NAME_DIFFERS: _("family name differs"),
     matching.GIVEN_NAME_DIFFERS: _("given name differs"),
     matching.PATRONYMIC_DIFFERS: _("patronymic differs"),
