@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
-import itertools
 import statistics
 import subprocess
 import sys
@@ -60,14 +59,7 @@ def main() -> None:
         registry.ensure_dataset(size)
         table = registry.load_table(str(size))
         records = registry._records(table, matching)
-        of_person = defaultdict(list)
-        for record, person in zip(records, table.person, strict=True):
-            of_person[person].append(record.id)
-        truth = {
-            (min(a, b), max(a, b))
-            for ids in of_person.values()
-            for a, b in itertools.combinations(ids, 2)
-        }
+        truth = registry.truth_of(table)
         given = {
             name: [
                 engine.Record(**{f: getattr(r, f) for f in engine.Record.__dataclass_fields__})
@@ -77,20 +69,19 @@ def main() -> None:
         }
         turns = 1 if size > 200_000 else args.repeat
         walls: dict[str, list[float]] = defaultdict(list)
-        found: dict[str, set[tuple[str, str]]] = {}
+        found: dict[str, list[tuple[int, int]]] = {}
         for _turn in range(turns):
             for name, engine in engines.items():
                 gc.collect()
                 started = time.perf_counter()
                 pairs = engine.find_duplicates(given[name], processes=args.processes)
                 walls[name].append(time.perf_counter() - started)
-                found[name] = {(a, b) for a, b, _match in pairs}
+                found[name] = [(int(a), int(b)) for a, b, _match in pairs]
         for name in engines:
-            hit = len(found[name] & truth)
-            precision, recall = hit / max(1, len(found[name])), hit / len(truth)
-            f1 = 2 * precision * recall / (precision + recall)
-            print(f"| {size:,} | {name} | {precision:.3f} | {recall:.3f} | **{f1:.3f}** | "
-                  f"{statistics.median(walls[name]):.1f} s | {turns} |", flush=True)  # fmt: skip
+            score, _pairs = registry.score_pairs(found[name], truth)
+            print(f"| {size:,} | {name} | {score.precision:.3f} | {score.recall:.3f} | "
+                  f"**{score.f1:.3f}** | {statistics.median(walls[name]):.1f} s | {turns} |",
+                  flush=True)  # fmt: skip
         ratio = statistics.median(walls["this"]) / statistics.median(walls["baseline"])
         print(f"| {size:,} | this / baseline | | | | ×{ratio:.2f} | |", flush=True)
 

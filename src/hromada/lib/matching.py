@@ -33,7 +33,14 @@ from typing import Final
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from hromada.lib.names import fold, is_known_name, is_known_spelling, key_forms, name_key
+from hromada.lib.names import (
+    fold,
+    is_cyrillic,
+    is_known_name,
+    is_known_spelling,
+    key_forms,
+    name_key,
+)
 from hromada.lib.translit import RUSSIAN_SYSTEMS, UKRAINIAN_SYSTEMS, romanise_as
 
 # What matched.
@@ -418,12 +425,13 @@ _ADDRESS_TOKEN: Final = re.compile(r"[^\W_]+")
 def _address(text: str) -> _Address:
     numbers: set[str] = set()
     words: list[str] = []
-    for token in _ADDRESS_TOKEN.findall(text.casefold()):
+    tokens = _ADDRESS_TOKEN.findall(text.casefold())
+    for token in tokens:
         if any(c.isdigit() for c in token):
             numbers.add(token.lstrip("0") or "0")
         elif len(token) >= 3 and token not in _ADDRESS_WORDS:
             words.append(token)
-    letters = "".join(t for t in _ADDRESS_TOKEN.findall(text.casefold()) if t.isalpha())
+    letters = "".join(t for t in tokens if t.isalpha())
     return _Address(frozenset(numbers), tuple(dict.fromkeys(words)), letters)
 
 
@@ -795,23 +803,14 @@ def score_query(query: Query, record: Record) -> Match:
 
 
 _WRITTEN_SYSTEMS: Final = UKRAINIAN_SYSTEMS + RUSSIAN_SYSTEMS
-_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
-
-
-@lru_cache(maxsize=1 << 16)
-def _is_cyrillic(name: str) -> bool:
-    return _CYRILLIC.search(name) is not None
+_is_cyrillic: Final = lru_cache(maxsize=1 << 16)(is_cyrillic)
 
 
 @lru_cache(maxsize=1 << 18)
 def _spelt_as(typed: str, written: str) -> bool:
     """Whether a name in Latin is exactly how a romanisation writes one in Cyrillic."""
-    typed, written = fold(typed), fold(written)
-    typed_cyrillic = _is_cyrillic(typed)
-    if typed_cyrillic == _is_cyrillic(written):
-        return typed == written
-    latin, cyrillic = (written, typed) if typed_cyrillic else (typed, written)
-    return latin in _romanisations(cyrillic)
+    one, forms = _in_one_script(typed, written)
+    return one in forms
 
 
 @lru_cache(maxsize=1 << 18)
@@ -819,12 +818,19 @@ def _written_similarity(typed: str, written: str) -> float:
     """How alike two names look as written (Jaro-Winkler, 1.0: the same), a name in Cyrillic
     and one in Latin compared through the Cyrillic one's romanisations, the nearest of them:
     "vakuliuk" is exactly Вакулюк (KMU-55), "dzyubuk" exactly Дзюбук (BGN/PCGN)."""
-    typed, written = fold(typed), fold(written)
-    typed_cyrillic = _is_cyrillic(typed)
-    if typed_cyrillic == _is_cyrillic(written):
-        return JaroWinkler.similarity(typed, written)
-    latin, cyrillic = (written, typed) if typed_cyrillic else (typed, written)
-    return max(JaroWinkler.similarity(latin, form) for form in _romanisations(cyrillic))
+    one, forms = _in_one_script(typed, written)
+    return max(JaroWinkler.similarity(one, form) for form in forms)
+
+
+def _in_one_script(a: str, b: str) -> tuple[str, tuple[str, ...]]:
+    """Two names folded, to compare in one script: one of them, and the ways the other is
+    written in its script (the other itself, or the Cyrillic one's romanisations)."""
+    a, b = fold(a), fold(b)
+    a_cyrillic = _is_cyrillic(a)
+    if a_cyrillic == _is_cyrillic(b):
+        return a, (b,)
+    latin, cyrillic = (b, a) if a_cyrillic else (a, b)
+    return latin, _romanisations(cyrillic)
 
 
 @lru_cache(maxsize=1 << 16)

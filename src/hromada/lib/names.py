@@ -214,10 +214,15 @@ _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _WORDS: Final = re.compile(r"[^\W\d_]+(?:['’ʼ`‘´′ʹ\"”·][^\W\d_]+)*")
 
 
+def is_cyrillic(text: str) -> bool:
+    """Whether `text` holds a Cyrillic letter."""
+    return _CYRILLIC.search(text) is not None
+
+
 def phonetic(text: str) -> str:
     """The script-independent spelling of one word, before the Russian-form table."""
     text = fold(text).replace("'", "")
-    if _CYRILLIC.search(text):
+    if is_cyrillic(text):
         text = text.translate(_CYRILLIC_KEY)
     text = text.translate(_LATIN_DIACRITICS)
     text = _NOT_ASCII.sub("", unicodedata.normalize("NFKD", text))
