@@ -24,12 +24,14 @@ import math
 import multiprocessing
 import os
 import re
+import tempfile
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations
-from typing import Final
+from typing import Any, Final
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -1121,18 +1123,35 @@ class _Batch:
         return self.counted
 
 
+@dataclass(slots=True)
+class _Exchange:
+    """Where the processes of one batch hand each other the candidate pairs they found and
+    another process compares: a folder of files, and a barrier at which they wait for each
+    other's files."""
+
+    folder: str
+    barrier: Any  # multiprocessing's Barrier, of the fork context
+
+    def path(self, sender: int, receiver: int) -> str:
+        return os.path.join(self.folder, f"{sender}-{receiver}")
+
+
 # The batch being compared, for worker processes forked from this one to read (a fork shares
 # the parent's memory; pickling a million records to each worker would not fit in 4 GB).
 _FORKED_BATCH: _Batch | None = None
+_FORKED_EXCHANGE: _Exchange | None = None
 # Below this many records, starting another process costs more than it saves.
 _PARALLEL_RECORDS: Final = 100_000
+# A process waits this long at most for the others to have found their candidate pairs (one
+# killed for lack of memory would otherwise leave the rest waiting for ever).
+_EXCHANGE_TIMEOUT: Final = 3600.0
 
 
 def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Match]]:
     """One process unless asked for more: forking a threaded process (a web server serving
     the "check now" button) can copy a lock another thread held and hang the child, so only
     a command run on its own asks for processes."""
-    global _FORKED_BATCH
+    global _FORKED_BATCH, _FORKED_EXCHANGE
     shares = min(processes, os.cpu_count() or 1, 4)
     if (
         shares < 2
@@ -1140,28 +1159,61 @@ def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Matc
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return _find_share(work, 0, 1)
-    _FORKED_BATCH = work
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(shares - 1) as pool:
-            others = [
-                pool.apply_async(_find_forked_share, (share, shares)) for share in range(1, shares)
-            ]
-            found = _find_share(work, 0, shares)
-            for other in others:
-                found.extend(other.get())
-    finally:
-        _FORKED_BATCH = None
+    context = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="hromada-batch-") as folder:
+        _FORKED_BATCH = work
+        _FORKED_EXCHANGE = exchange = _Exchange(folder, context.Barrier(shares))
+        try:
+            # As many workers as tasks: each takes one, and waits at the barrier for the rest.
+            with context.Pool(shares - 1) as pool:
+                others = [
+                    pool.apply_async(_find_forked_share, (share, shares))
+                    for share in range(1, shares)
+                ]
+                found = _find_share(work, 0, shares, exchange)
+                for other in others:
+                    found.extend(other.get())
+        finally:
+            _FORKED_BATCH = _FORKED_EXCHANGE = None
     return found
 
 
 def _find_forked_share(share: int, shares: int) -> list[tuple[str, str, Match]]:
-    assert _FORKED_BATCH is not None  # noqa: S101 - set by the parent before the fork
-    return _find_share(_FORKED_BATCH, share, shares)
+    # Both set by the parent before the fork.
+    assert _FORKED_BATCH is not None and _FORKED_EXCHANGE is not None  # noqa: S101
+    return _find_share(_FORKED_BATCH, share, shares, _FORKED_EXCHANGE)
 
 
-def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, Match]]:
-    """The duplicates among the records that share a key whose hash falls to `share`."""
+def _exchange_pairs(pairs: set[int], share: int, shares: int, exchange: _Exchange) -> set[int]:
+    """The candidate pairs this process compares: of those found by any process, each pair
+    falls to one process by its number. Two records sharing keys in two shares would
+    otherwise be compared in both (a third of the pairs at a million records)."""
+    fallen: list[array[int]] = [array("q") for _ in range(shares)]
+    for pair in pairs:
+        fallen[pair % shares].append(pair)
+    mine = set(fallen[share])
+    for receiver in range(shares):
+        if receiver != share:
+            with open(exchange.path(share, receiver), "wb") as out:
+                fallen[receiver].tofile(out)
+    del fallen
+    exchange.barrier.wait(_EXCHANGE_TIMEOUT)
+    for sender in range(shares):
+        if sender != share:
+            path = exchange.path(sender, share)
+            received = array("q")
+            with open(path, "rb") as given:
+                received.frombytes(given.read())
+            os.remove(path)
+            mine.update(received)
+    return mine
+
+
+def _find_share(
+    work: _Batch, share: int, shares: int, exchange: _Exchange | None = None
+) -> list[tuple[str, str, Match]]:
+    """The duplicates among the records that share a key whose hash falls to `share`, and
+    that fall to this process to compare (`_exchange_pairs`)."""
     items, prepared = work.items, work.prepared
     # hash(key) -> record number, or the list of them once a second record shares the key.
     dated_blocks: dict[int, int | list[int]] = {}
@@ -1259,6 +1311,8 @@ def _find_share(work: _Batch, share: int, shares: int) -> list[tuple[str, str, M
                         continue
                     pairs.add(i * count + j if i < j else j * count + i)
     del undated_blocks
+    if exchange is not None:
+        pairs = _exchange_pairs(pairs, share, shares, exchange)
     return _compare_pairs(work, pairs)
 
 
