@@ -1310,8 +1310,8 @@ def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, M
     items, prepared, name_counts = work.items, work.prepared, work.name_counts()
     count = len(items)
     found: list[tuple[str, str, Match]] = []
-    # Below these points `compare` scores a pair under the threshold whatever its patronymic,
-    # even with the largest name-frequency bonus: most candidates of a block are neighbours.
+    # Below these points `compare` scores a pair under the threshold, even with the largest
+    # name-frequency bonus: most candidates of a block are neighbours.
     least_points = _least_points(work.threshold)
     # The pairs by their pattern of levels: the batch learns from the patterns' counts, and
     # a pattern's points, once learned, tell which of its pairs can reach the threshold.
@@ -1404,47 +1404,6 @@ def _least_free_level(kind: str, least_points: float) -> int:
         if points >= least_points:
             return level
     return _SAME
-
-
-def _best_points(
-    a: Record,
-    an: _Names,
-    b: Record,
-    bn: _Names,
-    family_level: int,
-    given_level: int,
-    swapped: bool,
-) -> float:
-    """The most points `_compare_levels` can give, knowing the family and given names' levels:
-    everything but the patronymic is counted as it will be, the patronymic as agreeing."""
-    family_known, given_known = _names_known(an, bn, swapped)
-    parts: list[float] = []
-    if family_known:
-        parts.append(_FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _EXACT_SPELLING)
-    if given_known:
-        parts.append(_GIVEN_POINTS[_LEVEL_POINTS[given_level]] + _EXACT_SPELLING)
-    if an.patronymic_key and bn.patronymic_key:
-        parts.append(_PATRONYMIC_POINTS[0] + _EXACT_SPELLING)
-    scratch: list[str] = []
-    parts.append(
-        _birth(
-            (a.birth_year, a.birth_month, a.birth_day),
-            (b.birth_year, b.birth_month, b.birth_day),
-            scratch,
-        )
-    )
-    if a.documents and b.documents:
-        parts.append(_documents(a.documents, b.documents, scratch))
-    if a.phone and b.phone:
-        parts.append(_phone(a.phone, b.phone, scratch))
-    if a.address and b.address:
-        parts.append(_address_points(a, b, scratch))
-    if a.sex and b.sex and a.sex != b.sex:
-        parts.append(-4.0)
-    points = _total(parts, scratch)
-    if a.household and a.household == b.household:
-        points += _HOUSEHOLD_POINTS
-    return points
 
 
 @lru_cache(maxsize=100_000)
