@@ -1003,7 +1003,9 @@ def find_duplicates(
 
     Unlike `compare`, the batch knows how common a name is: two records that agree on a name
     borne by many in the batch say less than two that agree on a rare one, so the score is
-    moved by the log of how many records share the name (`_name_frequency_points`).
+    moved by the log of how many records share the name (`_name_frequency_points`). And a
+    large batch learns from its own pairs how much its documents and addresses say and how
+    often a field of a record they vouch for is retyped wrong (`_learned_points`).
 
     Given `processes` > 1 on a machine with several cores (and `fork`), and a large batch,
     the keys are shared out among up to that many processes by
