@@ -23,6 +23,7 @@ import heapq
 import math
 import multiprocessing
 import os
+import random
 import re
 import tempfile
 from array import array
@@ -1004,7 +1005,9 @@ def find_duplicates(
 
     Unlike `compare`, the batch knows how common a name is: two records that agree on a name
     borne by many in the batch say less than two that agree on a rare one, so the score is
-    moved by the log of how many records share the name (`_name_frequency_points`).
+    moved by the log of how many records share the name (`_name_frequency_points`). And a
+    large batch learns from its own pairs how much its documents and addresses say and how
+    often a field of a record they vouch for is retyped wrong (`_learned_points`).
 
     Given `processes` > 1 on a machine with several cores (and `fork`), and a large batch,
     the keys are shared out among up to that many processes by
@@ -1032,6 +1035,8 @@ def _find_duplicates(
     made = _names.__wrapped__
     prepared = [made(record.family, record.given, record.patronymic) for record in items]
     work = _Batch(items, prepared, threshold)
+    if len(items) >= _LEAST_LEARNED_PAIRS:
+        work.unlike()  # before any fork: each process reads the same
     unique = {(a, b): match for a, b, match in _find_in_parallel(work, processes)}
     for pair in apart:
         unique.pop(pair, None)
@@ -1114,6 +1119,13 @@ class _Batch:
     # hash(names, year) -> how many records bear those names: counted by each process once it
     # has paired its records (so that processes count at the same time, not one before all).
     counted: Counter[int] | None = None
+    # u of each level for the weights learned (`_unlike`), made once for all processes.
+    unlike_made: _Unlike | None = None
+
+    def unlike(self) -> _Unlike:
+        if self.unlike_made is None:
+            self.unlike_made = _unlike(self.items, self.prepared)
+        return self.unlike_made
 
     def name_counts(self) -> Counter[int]:
         if self.counted is None:
@@ -1331,54 +1343,84 @@ def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
 def _address_block_keys(record: Record) -> tuple[str, ...]:
     """The full birth date with each house, flat or postcode number of the address: one
     person registered twice at one address, whose names were written too differently for any
-    name key to pair them."""
-    if not record.address or record.birth_month is None or record.birth_day is None:
+    name key to pair them. And each number with the family name's key and with the given
+    name's: one person at one address whose birth date was written wrong (which the fixed
+    points never forgive, but a batch may learn to, see `_learned_points`)."""
+    if not record.address:
         return ()
-    born = f"{record.birth_year}-{record.birth_month}-{record.birth_day}"
-    return tuple(f"a:{born}|{number}" for number in _address(record.address).numbers)
+    numbers = _address(record.address).numbers
+    names = _record_names(record)
+    keys = [
+        f"s:{key}|{number}"
+        for key in (names.family_key, names.given_key)
+        if key
+        for number in numbers
+    ]
+    if record.birth_month is not None and record.birth_day is not None:
+        born = f"{record.birth_year}-{record.birth_month}-{record.birth_day}"
+        keys += [f"a:{born}|{number}" for number in numbers]
+    return tuple(keys)
 
 
 def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
     items, prepared, name_counts = work.items, work.prepared, work.name_counts()
     count = len(items)
     found: list[tuple[str, str, Match]] = []
-    # Below these points `compare` scores a pair under the threshold whatever its patronymic,
-    # even with the largest name-frequency bonus: most candidates of a block are neighbours.
+    # Below these points `compare` scores a pair under the threshold, even with the largest
+    # name-frequency bonus: most candidates of a block are neighbours.
     least_points = _least_points(work.threshold)
+    # The pairs by their pattern of levels: the batch learns from the patterns' counts, and
+    # a pattern's points, once learned, tell which of its pairs can reach the threshold.
+    by_pattern: dict[Pattern, list[int]] = defaultdict(list)
     for pair in pairs:
         i, j = divmod(pair, count)
-        a, b = items[i], items[j]
         an, bn = prepared[i], prepared[j]
-        family_level, given_level, swapped = _name_levels(an, bn)
-        if _best_points(a, an, b, bn, family_level, given_level, swapped) < least_points:
+        by_pattern[_pattern(items[i], an, items[j], bn, *_name_levels(an, bn))].append(pair)
+    learned: dict[Pattern, float] = {}
+    if len(work.items) >= _LEAST_LEARNED_PAIRS:
+        learned = _learned_points({p: len(v) for p, v in by_pattern.items()}, work.unlike())
+    for pattern, members in by_pattern.items():
+        fields = pattern[:_PATTERN_FIELDS]
+        added = learned.get(fields, 0.0)
+        fixed = _pattern_points(fields)
+        # One household's pairs may earn its points (and be capped, see `_compare_levels`).
+        household = pattern[_PATTERN_FIELDS]
+        if fixed + added + (_HOUSEHOLD_POINTS if household else 0.0) < least_points:
             continue
-        match = _compare_levels(a, an, b, bn, family_level, given_level, swapped)
-        if match.score < 0.02 or SAME_HOUSEHOLD in match.reasons:
-            continue
-        reasons = match.reasons
-        if (
-            FAMILY_NAME_DIFFERS not in reasons
-            and GIVEN_NAME_DIFFERS not in reasons
-            and all(_names_known(an, bn, swapped))
-        ):
-            # How many bear the names both records agree on, born in the same year if both
-            # years are known.
-            year = a.birth_year if a.birth_year == b.birth_year else None
-            patronymic = PATRONYMIC in reasons or PATRONYMIC_SPELLING in reasons
-            shared = max(
-                name_counts.get(_name_count_key(an, year, patronymic=patronymic), 1),
-                name_counts.get(_name_count_key(bn, year, patronymic=patronymic), 1),
-            )
-            points = _name_frequency_points(shared)
-            if a.household and a.household == b.household:
-                # Namesakes in other households are no candidates for a record of this one,
-                # whose members compare() has already told apart: a common name costs nothing.
-                points = max(points, 0.0)
-            match = _with_points(match, points)
-        if match.score >= work.threshold:
-            if a.id > b.id:
-                a, b = b, a
-            found.append((a.id, b.id, match))
+        family_level, given_level, swapped = pattern[-3], pattern[-2], bool(pattern[-1])
+        for pair in members:
+            i, j = divmod(pair, count)
+            a, b = items[i], items[j]
+            an, bn = prepared[i], prepared[j]
+            match = _compare_levels(a, an, b, bn, family_level, given_level, swapped)
+            if added:
+                match = Match(round(_sigmoid(fixed + added), 4), match.reasons)
+            if match.score < 0.02 or SAME_HOUSEHOLD in match.reasons:
+                continue
+            reasons = match.reasons
+            if (
+                FAMILY_NAME_DIFFERS not in reasons
+                and GIVEN_NAME_DIFFERS not in reasons
+                and all(_names_known(an, bn, swapped))
+            ):
+                # How many bear the names both records agree on, born in the same year if both
+                # years are known.
+                year = a.birth_year if a.birth_year == b.birth_year else None
+                patronymic = PATRONYMIC in reasons or PATRONYMIC_SPELLING in reasons
+                shared = max(
+                    name_counts.get(_name_count_key(an, year, patronymic=patronymic), 1),
+                    name_counts.get(_name_count_key(bn, year, patronymic=patronymic), 1),
+                )
+                points = _name_frequency_points(shared)
+                if a.household and a.household == b.household:
+                    # Namesakes in other households are no candidates for a record of this one,
+                    # whose members compare() has already told apart: a common name costs nothing.
+                    points = max(points, 0.0)
+                match = _with_points(match, points)
+            if match.score >= work.threshold:
+                if a.id > b.id:
+                    a, b = b, a
+                found.append((a.id, b.id, match))
     return found
 
 
@@ -1418,47 +1460,6 @@ def _least_free_level(kind: str, least_points: float) -> int:
         if points >= least_points:
             return level
     return _SAME
-
-
-def _best_points(
-    a: Record,
-    an: _Names,
-    b: Record,
-    bn: _Names,
-    family_level: int,
-    given_level: int,
-    swapped: bool,
-) -> float:
-    """The most points `_compare_levels` can give, knowing the family and given names' levels:
-    everything but the patronymic is counted as it will be, the patronymic as agreeing."""
-    family_known, given_known = _names_known(an, bn, swapped)
-    parts: list[float] = []
-    if family_known:
-        parts.append(_FAMILY_POINTS[_LEVEL_POINTS[family_level]] + _EXACT_SPELLING)
-    if given_known:
-        parts.append(_GIVEN_POINTS[_LEVEL_POINTS[given_level]] + _EXACT_SPELLING)
-    if an.patronymic_key and bn.patronymic_key:
-        parts.append(_PATRONYMIC_POINTS[0] + _EXACT_SPELLING)
-    scratch: list[str] = []
-    parts.append(
-        _birth(
-            (a.birth_year, a.birth_month, a.birth_day),
-            (b.birth_year, b.birth_month, b.birth_day),
-            scratch,
-        )
-    )
-    if a.documents and b.documents:
-        parts.append(_documents(a.documents, b.documents, scratch))
-    if a.phone and b.phone:
-        parts.append(_phone(a.phone, b.phone, scratch))
-    if a.address and b.address:
-        parts.append(_address_points(a, b, scratch))
-    if a.sex and b.sex and a.sex != b.sex:
-        parts.append(-4.0)
-    points = _total(parts, scratch)
-    if a.household and a.household == b.household:
-        points += _HOUSEHOLD_POINTS
-    return points
 
 
 @lru_cache(maxsize=100_000)
@@ -1509,9 +1510,12 @@ def _add_pairs(
                 and a_day != b_day
                 and a_day != (b_day[1], b_day[0])
                 and not _documents_near(a.documents, b.documents)
+                and not (a.address and b.address and _same_address(a.address, b.address))
             ):
                 # Names a typo apart and the birth dates different: compare() would score
                 # them below any threshold, and in a town most such pairs are neighbours.
+                # Unless they share an address, which a registry that retypes dates wrong
+                # may teach the batch to weigh more than a date (`_learned_points`).
                 continue
             if (
                 a.household
@@ -1576,3 +1580,281 @@ def _with_points(match: Match, points: float) -> Match:
     score = min(max(match.score, 1e-9), 1 - 1e-9)
     logit = math.log(score / (1 - score)) + points
     return Match(round(1.0 / (1.0 + math.exp(-logit)), 4), match.reasons)
+
+
+# --- weights learned from the batch -------------------------------------------------------
+#
+# The points above are fixed, tuned on a Ukrainian registry. Another registry corrupts its
+# records otherwise: in one, a passport number that differs is another person; in another, a
+# whole field is often retyped wrong, and a differing field says little. As Fellegi and Sunter
+# (and Splink) do, the batch learns from its own candidate pairs how often each level of each
+# field occurs among records of one person (m, by expectation-maximisation over the counts of
+# identical comparison patterns) and among any two records (u, from the batch's frequencies and
+# from pairs drawn at random), and moves each pattern's points towards what it learned, the
+# more the more pairs of one person the batch holds: a small batch keeps the fixed points.
+
+# The fields of a comparison pattern, after the family and the given name's levels.
+_PATTERN_FIELDS: Final = 8  # family, given, patronymic, birth, document, phone, address, sex
+_UNKNOWN: Final = -1  # one of the records leaves the field out: neither for nor against
+# The points of each level of the fields after the names, as `_birth`, `_documents`,
+# `_phone`, `_address_points` and `compare` give them.
+_BIRTH_LEVEL_POINTS: Final = (5.0, 1.5, 0.5, -3.0, -1.0, -6.0)
+_BIRTH_LEVELS: Final = {points: level for level, points in enumerate(_BIRTH_LEVEL_POINTS)}
+_DOCUMENT_LEVEL_POINTS: Final = (8.0, _DOCUMENT_TYPO_POINTS, -3.0)
+_DOCUMENT_LEVELS: Final = {points: level for level, points in enumerate(_DOCUMENT_LEVEL_POINTS)}
+_PHONE_LEVEL_POINTS: Final = (2.0, -0.5)
+# An address that is not the same may still be on the same street of the same place, with
+# another house or flat number: a neighbour in a town, a slip in a registry that retypes
+# numbers wrong. The fixed points give either nothing; the batch may learn otherwise.
+_ADDRESS_LEVEL_POINTS: Final = (_ADDRESS_POINTS, 0.0, 0.0)
+_SEX_LEVEL_POINTS: Final = (0.0, -4.0)
+_OTHER_LEVEL_POINTS: Final = (
+    _BIRTH_LEVEL_POINTS,
+    _DOCUMENT_LEVEL_POINTS,
+    _PHONE_LEVEL_POINTS,
+    _ADDRESS_LEVEL_POINTS,
+    _SEX_LEVEL_POINTS,
+)
+# How many levels each field has in the model learned (a name's spelling is its sameness).
+_MODEL_LEVELS: Final = (6, 6, 6, 6, 3, 2, 3, 2)
+# Pairs drawn at random to learn how often two records that are not one person agree.
+_RANDOM_PAIRS: Final = 4000
+# Records whose values are counted for the chance that two share one.
+_COUNTED_RECORDS: Final = 50_000
+# Below this many pairs of one person among the candidates, nothing is learned: the fixed
+# points stand (a desk's check, a batch of a few dozen). Above it, the learned points count
+# as much as the pairs of one person weigh against `_LEARNING_PRIOR` pairs' worth of the fixed.
+_LEAST_LEARNED_PAIRS: Final = 200
+_LEARNING_PRIOR: Final = 1000.0
+_EM_ROUNDS: Final = 30
+
+Pattern = tuple[int, ...]
+
+
+def _pattern(
+    a: Record,
+    an: _Names,
+    b: Record,
+    bn: _Names,
+    family_level: int,
+    given_level: int,
+    swapped: bool,
+) -> Pattern:
+    """The level of each field for one pair, as `_compare_levels` weighs it, and whether the
+    two records are of one household (the last): the points of a pair that are not its names'
+    frequency follow from these alone (`_pattern_points`)."""
+    family_known, given_known = _names_known(an, bn, swapped)
+    patronymic = _UNKNOWN
+    if an.patronymic_key and bn.patronymic_key:
+        patronymic = _name_level(
+            an.patronymic_words, an.patronymic_key, bn.patronymic_words, bn.patronymic_key
+        )
+        if patronymic == _NEAR:
+            patronymic = _DIFFERS  # as `_field` counts it
+    scratch: list[str] = []
+    birth = _birth(
+        (a.birth_year, a.birth_month, a.birth_day),
+        (b.birth_year, b.birth_month, b.birth_day),
+        scratch,
+    )
+    document = (
+        _DOCUMENT_LEVELS.get(_documents(a.documents, b.documents, scratch), _UNKNOWN)
+        if a.documents and b.documents
+        else _UNKNOWN
+    )
+    household = bool(a.household) and a.household == b.household
+    address = _UNKNOWN
+    if a.address and b.address and not household:
+        address = 0 if _same_address(a.address, b.address) else _street_level(a.address, b.address)
+    return (
+        family_level if family_known else _UNKNOWN,
+        given_level if given_known else _UNKNOWN,
+        patronymic,
+        _BIRTH_LEVELS.get(birth, _UNKNOWN),
+        document,
+        (0 if a.phone == b.phone else 1) if a.phone and b.phone else _UNKNOWN,
+        address,
+        (0 if a.sex == b.sex else 1) if a.sex and b.sex else _UNKNOWN,
+        int(household),
+        # The names' levels as read, for `_compare_levels`, which the batch calls once the
+        # pattern has been counted.
+        family_level,
+        given_level,
+        int(swapped),
+    )
+
+
+def _street_level(a_text: str, b_text: str) -> int:
+    """1 when most street and place words of one address are in the other (`_words_within`),
+    2 when not."""
+    a, b = _address(a_text), _address(b_text)
+    if a.words and b.words and _fewer_first(_words_within, a, b, len(a.words), len(b.words)):
+        return 1
+    return 2
+
+
+@lru_cache(maxsize=1 << 14)
+def _pattern_points(pattern: Pattern) -> float:
+    """The fixed points of a pattern, as `_compare_levels` sums them (one household's rules
+    aside)."""
+    parts: list[float] = []
+    for field, level in zip(("family", "given", "patronymic"), pattern[:3], strict=True):
+        if level != _UNKNOWN:
+            exact = _EXACT_SPELLING if level == _SAME else 0.0
+            parts.append(_FIELD_POINTS[field][_LEVEL_POINTS[level]] + exact)
+    for points, level in zip(_OTHER_LEVEL_POINTS, pattern[3:_PATTERN_FIELDS], strict=True):
+        if level != _UNKNOWN:
+            parts.append(points[level])
+    if pattern[4] == 0:  # one document: what differs counts half (see `_total`)
+        return sum(part if part > 0 else part * _AGAINST_ONE_DOCUMENT for part in parts)
+    return sum(parts)
+
+
+def _model_levels(pattern: Pattern) -> Pattern:
+    # A name spelt otherwise is, to the model, the same name; a name's levels count down
+    # from the same (0) to different (5), as the other fields' do.
+    names = tuple(
+        level if level == _UNKNOWN else _SAME - (_SAME if level == _SPELLING else level)
+        for level in pattern[:3]
+    )
+    return names + pattern[3:_PATTERN_FIELDS]
+
+
+@dataclass(frozen=True, slots=True)
+class _Unlike:
+    """How often each level of each field occurs between two records of the batch taken at
+    random (u): nearly always two people."""
+
+    shares: tuple[tuple[float, ...], ...]
+    # How many pairs the batch holds in all.
+    pairs: float
+
+
+def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
+    """u for each level: the sameness of a name, a birth date, a document and a phone from
+    how many records share each value (exact, and rare enough that random pairs would miss
+    it), the other levels from `_RANDOM_PAIRS` pairs drawn at random (the same pairs for the
+    same batch, so that a batch shared among processes learns the same in each)."""
+    count = len(items)
+    seen = [[0.5] * levels for levels in _MODEL_LEVELS]  # half a pair of each, unseen
+    if count >= 2:
+        # Seeded by the batch's size: the same pairs for the same batch in every process.
+        draw = random.Random(count)  # noqa: S311 - a sample, not a secret
+        for _ in range(_RANDOM_PAIRS):
+            i, j = draw.randrange(count), draw.randrange(count)
+            if i == j:
+                continue
+            a, b, an, bn = items[i], items[j], prepared[i], prepared[j]
+            pattern = _model_levels(_pattern(a, an, b, bn, *_name_levels(an, bn)))
+            for field, level in enumerate(pattern):
+                if level != _UNKNOWN:
+                    seen[field][level] += 1
+    shares = [[n / sum(levels) for n in levels] for levels in seen]
+    # The sameness of values many share, from their counts in a sample of the records
+    # spread over the batch (counting a million records' values would take a second).
+    every = max(1, count // _COUNTED_RECORDS)
+    records, names = items[::every], prepared[::every]
+    for field, values in (
+        (0, [of.family_key for of in names]),
+        (1, [of.given_key for of in names]),
+        (2, [of.patronymic_key for of in names]),
+        (3, [_day_of_birth(record) for record in records]),
+        (4, [number for record in records for number in record.documents[:1]]),
+        (5, [record.phone for record in records]),
+    ):
+        same = _chance_of_same([value for value in values if value])
+        if same is not None:
+            _set_share(shares[field], same)
+    return _Unlike(tuple(tuple(levels) for levels in shares), count * (count - 1) / 2)
+
+
+def _day_of_birth(record: Record) -> str:
+    if record.birth_year is None or record.birth_month is None or record.birth_day is None:
+        return ""
+    return f"{record.birth_year}-{record.birth_month}-{record.birth_day}"
+
+
+def _chance_of_same(values: list[str]) -> float | None:
+    """The chance that two of `values` taken at random are equal."""
+    if len(values) < 2:
+        return None
+    counts = Counter(values)
+    same = sum(n * (n - 1) for n in counts.values())
+    return max(same, 1) / (len(values) * (len(values) - 1))
+
+
+def _set_share(levels: list[float], share: float) -> None:
+    # The first level (the same) takes `share`; the others keep their proportions.
+    # Never all or none: a batch where everybody shares one phone still has other levels.
+    share = min(max(share, 1e-9), 0.99)
+    rest = sum(levels[1:])
+    levels[0] = share
+    for level in range(1, len(levels)):
+        levels[level] *= (1 - share) / rest
+
+
+def _learned_points(patterns: dict[Pattern, int], unlike: _Unlike) -> dict[Pattern, float]:
+    """Points to add to the fixed points of each pattern (its first `_PATTERN_FIELDS`): what
+    the batch's candidate pairs say, weighed against the fixed points (see the section's
+    head). Patterns of one household keep
+    the fixed points: their rules (twins, a household's shared phone) are the domain's."""
+    fields: Counter[Pattern] = Counter()
+    for pattern, n in patterns.items():
+        if not pattern[_PATTERN_FIELDS]:
+            fields[pattern[:_PATTERN_FIELDS]] += n
+    rows = list(fields.items())
+    if not rows:
+        return {}
+    levels = [_model_levels(pattern) for pattern, _n in rows]
+    counts = [float(n) for _pattern, n in rows]
+    fixed = [_pattern_points(pattern) - _BIAS for pattern, _n in rows]
+    # Start from what the fixed points say of each pattern.
+    chance = [1.0 / (1.0 + math.exp(-min(max(logit, -30.0), 30.0))) for logit in fixed]
+    u_logs = [[math.log(u) for u in field] for field in unlike.shares]
+    learned = fixed
+    matched = 0.0
+    for _round in range(_EM_ROUNDS):
+        # M: how often each level occurs among pairs of one person.
+        seen = [[0.5] * kinds for kinds in _MODEL_LEVELS]
+        for pattern, pairs, p in zip(levels, counts, chance, strict=True):
+            for field, level in enumerate(pattern):
+                if level != _UNKNOWN:
+                    seen[field][level] += pairs * p
+        m_logs = [[math.log(x / sum(field)) for x in field] for field in seen]
+        matched = sum(pairs * p for pairs, p in zip(counts, chance, strict=True))
+        share = min(max(matched / sum(counts), 1e-6), 1 - 1e-6)
+        # E: how likely each pattern is one person's, among the candidates.
+        prior = math.log(share / (1 - share))
+        weights = [_weight(pattern, m_logs, u_logs) for pattern in levels]
+        chance = [1.0 / (1.0 + math.exp(-min(max(prior + w, -30.0), 30.0))) for w in weights]
+        # Among all pairs of the batch, as the score of `compare` is meant.
+        everywhere = min(max(matched / unlike.pairs, 1e-12), 0.5)
+        learned = [math.log(everywhere / (1 - everywhere)) + w for w in weights]
+    if matched < _LEAST_LEARNED_PAIRS:
+        return {}
+    trust = matched / (matched + _LEARNING_PRIOR)
+    added: dict[Pattern, float] = {}
+    for (pattern, _n), ours, theirs in zip(rows, learned, fixed, strict=True):
+        if _vouched(pattern):
+            added[pattern] = trust * (ours - theirs)
+    return added
+
+
+def _vouched(pattern: Pattern) -> bool:
+    """Whether what the batch learned may move a pair's score: only when a document or an
+    address agrees (or is a slip, or the same street). Names, birth dates and phones alone the
+    fixed points weigh better than the model learned, which takes each field as independent
+    of the others: a given name and a patronymic go together, a birth year with both, and
+    namesakes are many (`_name_frequency_points` counts them); on the synthetic Ukrainian
+    registry the model learned finds hundreds of namesakes more at 100,000 records. What a
+    registry teaches of its own is how much its documents and addresses say, and how often a
+    field of a record they vouch for is retyped wrong."""
+    return pattern[4] in (0, 1) or pattern[6] in (0, 1)
+
+
+def _weight(pattern: Pattern, m_logs: list[list[float]], u_logs: list[list[float]]) -> float:
+    return sum(
+        m_logs[field][level] - u_logs[field][level]
+        for field, level in enumerate(pattern)
+        if level != _UNKNOWN
+    )

@@ -1,0 +1,122 @@
+"""The batch's weights learned from its own records: a registry whose desks often retype a
+whole field wrong teaches the batch to forgive it, where a document or an address vouches for
+the pair; a small batch, and one household's members, keep the fixed points."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from hromada.lib import matching as m
+from hromada.lib.matching import DEFAULT_THRESHOLD, Record, compare, find_duplicates
+from hromada.lib.names import GIVEN_NAMES
+
+from .test_names import SURNAMES
+
+STREETS = ("Шевченка", "Січова", "Лесі Українки", "Гагаріна", "Соборна", "Миру", "Садова")
+
+
+def registry(people: int, seed: int) -> tuple[list[Record], set[tuple[str, str]]]:
+    """Synthetic persons (names drawn from the tables, nobody real), each with a document and
+    an address, each registered twice. The second record keeps the family name, the birth date
+    and the address, but one in two has another given name and one in two another document
+    number: the desk retyped a whole field wrong. Returns the records and the pairs of the
+    second records whose given name and document both differ."""
+    draw = random.Random(seed)
+    given_names = [uk for uk, _ru, _sex in GIVEN_NAMES]
+    records: list[Record] = []
+    retyped: set[tuple[str, str]] = set()
+    for person in range(people):
+        first = Record(
+            f"p{person:04d}a",
+            draw.choice(SURNAMES),
+            draw.choice(given_names),
+            birth_year=draw.randint(1930, 2005),
+            birth_month=draw.randint(1, 12),
+            birth_day=draw.randint(1, 28),
+            documents=(f"{draw.randrange(10**9):09d}",),
+            address=f"вул. {draw.choice(STREETS)} {draw.randint(1, 200)}, кв. "
+            f"{draw.randint(1, 90)}",
+        )
+        given, documents = first.given, first.documents
+        if draw.random() < 0.5:
+            given = draw.choice([name for name in given_names if name != first.given])
+        if draw.random() < 0.5:
+            documents = (f"{draw.randrange(10**9):09d}",)
+        again = Record(
+            f"p{person:04d}b",
+            first.family,
+            given,
+            birth_year=first.birth_year,
+            birth_month=first.birth_month,
+            birth_day=first.birth_day,
+            documents=documents,
+            address=first.address,
+        )
+        records += [first, again]
+        if given != first.given and documents != first.documents:
+            retyped.add((first.id, again.id))
+    return records, retyped
+
+
+def same_person(a: str, b: str) -> bool:
+    return a[:-1] == b[:-1]
+
+
+def test_it_learns_from_a_batch_that_a_retyped_field_is_a_slip() -> None:
+    records, retyped = registry(800, seed=1)
+    by_id = {record.id: record for record in records}
+    assert len(retyped) > 100
+    # On their own, another given name and another document are two people.
+    assert all(compare(by_id[a], by_id[b]).score < DEFAULT_THRESHOLD for a, b in retyped)
+    found = {(a, b) for a, b, _match in find_duplicates(records)}
+    # The batch holds hundreds of such pairs, and learns that here they are one person.
+    assert retyped <= found
+    assert all(same_person(a, b) for a, b in found)
+
+
+def test_it_keeps_the_fixed_points_in_a_small_batch() -> None:
+    records, retyped = registry(60, seed=2)
+    assert retyped
+    found = find_duplicates(records)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(m, "_learned_points", lambda *_args: {})
+        fixed = find_duplicates(records)
+    assert found == fixed
+    assert not retyped & {(a, b) for a, b, _match in found}
+
+
+def test_it_learns_nothing_about_pairs_without_a_document_or_an_address() -> None:
+    # The same registry without documents and addresses: names and dates alone are weighed as
+    # the fixed points weigh them, however many pairs the batch holds.
+    records, _retyped = registry(800, seed=3)
+    bare = [replace(record, documents=(), address="") for record in records]
+    found = find_duplicates(bare)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(m, "_learned_points", lambda *_args: {})
+        fixed = find_duplicates(bare)
+    assert found == fixed
+
+
+def test_it_still_tells_twins_of_one_household_apart() -> None:
+    records, _retyped = registry(800, seed=4)
+    # Two sisters born on one day, at one address, in one household: the batch has learned
+    # that a given name is often retyped, but one household's members keep its rules.
+    twins = [
+        Record(
+            f"t{n}",
+            records[0].family,
+            given,
+            sex="female",
+            birth_year=1990,
+            birth_month=4,
+            birth_day=9,
+            address="вул. Садова 7, кв. 3",
+            household="h1",
+        )
+        for n, given in enumerate(("Марія", "Ольга"))
+    ]
+    found = {(a, b) for a, b, _match in find_duplicates([*records, *twins])}
+    assert ("t0", "t1") not in found
