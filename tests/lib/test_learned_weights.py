@@ -120,3 +120,15 @@ def test_it_still_tells_twins_of_one_household_apart() -> None:
     ]
     found = {(a, b) for a, b, _match in find_duplicates([*records, *twins])}
     assert ("t0", "t1") not in found
+
+
+def test_several_processes_learn_what_one_learns() -> None:
+    # Each process compares its own share of the candidate pairs; they learn from the counts
+    # of all of them, so the weights, and the pairs, are those of one process alone.
+    records, retyped = registry(800, seed=5)
+    alone = find_duplicates(records)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(m, "_PARALLEL_RECORDS", 0)
+        shared = find_duplicates(records, processes=2)
+    assert shared == alone
+    assert retyped <= {(a, b) for a, b, _match in shared}

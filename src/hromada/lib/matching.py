@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import json
 import math
 import multiprocessing
 import os
@@ -1137,15 +1138,35 @@ class _Batch:
 
 @dataclass(slots=True)
 class _Exchange:
-    """Where the processes of one batch hand each other the candidate pairs they found and
-    another process compares: a folder of files, and a barrier at which they wait for each
-    other's files."""
+    """How the processes of one batch hand each other what one found and another needs: a
+    folder of files, and a barrier at which each waits for the others' files."""
 
     folder: str
     barrier: Any  # multiprocessing's Barrier, of the fork context
+    shares: int
+    # How many times this process has swapped (each process counts its own, in step).
+    rounds: int = 0
 
-    def path(self, sender: int, receiver: int) -> str:
-        return os.path.join(self.folder, f"{sender}-{receiver}")
+    def swap(self, share: int, outgoing: list[bytes]) -> list[bytes]:
+        """Hands `outgoing[other]` to each other process, waits until every process has
+        handed its own, and returns what each other process handed this one."""
+        self.rounds += 1
+        for receiver in range(self.shares):
+            if receiver != share:
+                with open(self._path(share, receiver), "wb") as out:
+                    out.write(outgoing[receiver])
+        self.barrier.wait(_EXCHANGE_TIMEOUT)
+        incoming: list[bytes] = []
+        for sender in range(self.shares):
+            if sender != share:
+                path = self._path(sender, share)
+                with open(path, "rb") as given:
+                    incoming.append(given.read())
+                os.remove(path)
+        return incoming
+
+    def _path(self, sender: int, receiver: int) -> str:
+        return os.path.join(self.folder, f"{self.rounds}-{sender}-{receiver}")
 
 
 # The batch being compared, for worker processes forked from this one to read (a fork shares
@@ -1174,7 +1195,7 @@ def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Matc
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix="hromada-batch-") as folder:
         _FORKED_BATCH = work
-        _FORKED_EXCHANGE = exchange = _Exchange(folder, context.Barrier(shares))
+        _FORKED_EXCHANGE = exchange = _Exchange(folder, context.Barrier(shares), shares)
         try:
             # As many workers as tasks: each takes one, and waits at the barrier for the rest.
             with context.Pool(shares - 1) as pool:
@@ -1196,29 +1217,33 @@ def _find_forked_share(share: int, shares: int) -> list[tuple[str, str, Match]]:
     return _find_share(_FORKED_BATCH, share, shares, _FORKED_EXCHANGE)
 
 
-def _exchange_pairs(pairs: set[int], share: int, shares: int, exchange: _Exchange) -> set[int]:
+def _exchange_pairs(pairs: set[int], share: int, exchange: _Exchange) -> set[int]:
     """The candidate pairs this process compares: of those found by any process, each pair
     falls to one process by its number. Two records sharing keys in two shares would
     otherwise be compared in both (a third of the pairs at a million records)."""
+    shares = exchange.shares
     fallen: list[array[int]] = [array("q") for _ in range(shares)]
     for pair in pairs:
-        fallen[pair % shares].append(pair)
+        # Mixed (Knuth's multiplicative hash): a pair's number alone would send every pair of
+        # neighbouring records, as a list registered twice in turn holds, to one process.
+        fallen[((pair * 2654435761) >> 20) % shares].append(pair)
     mine = set(fallen[share])
-    for receiver in range(shares):
-        if receiver != share:
-            with open(exchange.path(share, receiver), "wb") as out:
-                fallen[receiver].tofile(out)
-    del fallen
-    exchange.barrier.wait(_EXCHANGE_TIMEOUT)
-    for sender in range(shares):
-        if sender != share:
-            path = exchange.path(sender, share)
-            received = array("q")
-            with open(path, "rb") as given:
-                received.frombytes(given.read())
-            os.remove(path)
-            mine.update(received)
+    for given in exchange.swap(share, [numbers.tobytes() for numbers in fallen]):
+        mine.update(array("q", given))
     return mine
+
+
+def _exchange_counts(
+    counts: dict[Pattern, int], share: int, exchange: _Exchange
+) -> dict[Pattern, int]:
+    """The counts of each pattern over the candidate pairs of every process, so that each
+    learns the same weights from the same pairs as one process alone would."""
+    ours = json.dumps([[list(pattern), n] for pattern, n in counts.items()]).encode()
+    total = Counter(counts)
+    for given in exchange.swap(share, [ours] * exchange.shares):
+        for pattern, n in json.loads(given):
+            total[tuple(pattern)] += n
+    return dict(total)
 
 
 def _find_share(
@@ -1244,7 +1269,7 @@ def _find_share(
             (dated_blocks, dated + _date_keys(record, names.family_key)),
             (given_dated_blocks, _date_keys(record, names.given_key)),
             (dated_blocks, _document_block_keys(record.documents)),
-            (dated_blocks, _address_block_keys(record)),
+            (dated_blocks, _address_block_keys(record, names)),
             (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
             (household_blocks, (f"h:{record.household}",) if record.household else ()),
         ):
@@ -1324,8 +1349,8 @@ def _find_share(
                     pairs.add(i * count + j if i < j else j * count + i)
     del undated_blocks
     if exchange is not None:
-        pairs = _exchange_pairs(pairs, share, shares, exchange)
-    return _compare_pairs(work, pairs)
+        pairs = _exchange_pairs(pairs, share, exchange)
+    return _compare_pairs(work, pairs, share, exchange)
 
 
 def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
@@ -1340,7 +1365,7 @@ def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
     return keys
 
 
-def _address_block_keys(record: Record) -> tuple[str, ...]:
+def _address_block_keys(record: Record, names: _Names) -> tuple[str, ...]:
     """The full birth date with each house, flat or postcode number of the address: one
     person registered twice at one address, whose names were written too differently for any
     name key to pair them. And each number with the family name's key and with the given
@@ -1349,7 +1374,6 @@ def _address_block_keys(record: Record) -> tuple[str, ...]:
     if not record.address:
         return ()
     numbers = _address(record.address).numbers
-    names = _record_names(record)
     keys = [
         f"s:{key}|{number}"
         for key in (names.family_key, names.given_key)
@@ -1362,7 +1386,9 @@ def _address_block_keys(record: Record) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, Match]]:
+def _compare_pairs(
+    work: _Batch, pairs: Iterable[int], share: int = 0, exchange: _Exchange | None = None
+) -> list[tuple[str, str, Match]]:
     items, prepared, name_counts = work.items, work.prepared, work.name_counts()
     count = len(items)
     found: list[tuple[str, str, Match]] = []
@@ -1378,7 +1404,10 @@ def _compare_pairs(work: _Batch, pairs: Iterable[int]) -> list[tuple[str, str, M
         by_pattern[_pattern(items[i], an, items[j], bn, *_name_levels(an, bn))].append(pair)
     learned: dict[Pattern, float] = {}
     if len(work.items) >= _LEAST_LEARNED_PAIRS:
-        learned = _learned_points({p: len(v) for p, v in by_pattern.items()}, work.unlike())
+        counts = {pattern: len(members) for pattern, members in by_pattern.items()}
+        if exchange is not None:
+            counts = _exchange_counts(counts, share, exchange)
+        learned = _learned_points(counts, work.unlike())
     for pattern, members in by_pattern.items():
         fields = pattern[:_PATTERN_FIELDS]
         added = learned.get(fields, 0.0)
