@@ -105,6 +105,11 @@ DEFAULT_THRESHOLD: Final = 0.65
 # Blocks larger than this are not compared pair by pair in batch: a block that large comes
 # from a common name, and the finer keys (with the birth year) cover it.
 MAX_BLOCK: Final = 60
+# The typo keys (a name whole, two letters of the other, the year) pair records in blocks
+# up to this size only. Their larger blocks are those of a common given name and a common
+# surname ending (Олена, -ко, 1950): a third of all candidate pairs at a million records,
+# and no pair of one person that the bench's F1 misses without them.
+MAX_TYPO_BLOCK: Final = 20
 # A search reads at most this many records from one key.
 MAX_POSTING: Final = 400
 
@@ -754,7 +759,7 @@ def score_query(query: Query, record: Record) -> Match:
         cyrillic = _is_cyrillic(words)
         for slot, field in enumerate(fields):
             if (
-                levels[t][slot] in (_TYPO, _NEAR)
+                levels[t][slot] in (_TYPO_TABLE, _NEAR)
                 and _is_cyrillic(field[1]) != cyrillic
                 and _spelt_as(words, field[1])
             ):
@@ -783,7 +788,7 @@ def score_query(query: Query, record: Record) -> Match:
         if level == _DIFFERS:
             continue
         _field(fields[slot][0], level, reasons)
-        if level in (_TYPO, _NEAR):
+        if level in (_TYPO_TABLE, _NEAR):
             # Of two names a slip from what was typed, the one nearer as written first
             # (Цпчук: Цапчук before Захук, which folds as near; miornchuk: Мирончук, whose
             # Latin is Mironchuk, before Гончюк).
@@ -1246,49 +1251,84 @@ def _exchange_counts(
     return dict(total)
 
 
-def _find_share(
-    work: _Batch, share: int, shares: int, exchange: _Exchange | None = None
-) -> list[tuple[str, str, Match]]:
-    """The duplicates among the records that share a key whose hash falls to `share`, and
-    that fall to this process to compare (`_exchange_pairs`)."""
+# The tables of blocks of the batch, by how they pair their members (see `_find_share`), and
+# the kinds of undated-only keys in the order of their tables (last).
+_DATED_TABLE, _TYPO_TABLE, _GIVEN_DATED_TABLE, _PHONE_TABLE, _HOUSEHOLD_TABLE = range(5)
+_UNDATED_KINDS: Final = ("n", "e", "g")
+_UNDATED_TABLE: Final = {kind: 5 + n for n, kind in enumerate(_UNDATED_KINDS)}
+_TABLES: Final = 5 + len(_UNDATED_KINDS)
+
+
+def _share_entries(
+    work: _Batch, share: int, shares: int, exchange: _Exchange | None
+) -> list[list[array[int]]]:
+    """This process's entries of each table (`_block_entries`): each process makes the keys
+    of its part of the records, and hands each other process the keys whose hash falls to it,
+    so that no key is made twice."""
+    count = len(work.items)
+    first, last = share * count // shares, (share + 1) * count // shares
+    entries = _block_entries(work, first, last, shares)
+    ours = [[table] for table in entries[share]]
+    if exchange is None:
+        return ours
+    given = exchange.swap(share, [_packed(tables) for tables in entries])
+    del entries
+    for data in given:
+        for table, theirs in zip(ours, _unpacked(data), strict=True):
+            table.append(theirs)
+    return ours
+
+
+def _block_entries(work: _Batch, first: int, last: int, shares: int) -> list[list[array[int]]]:
+    """The blocking keys of the records numbered `first` to `last`, for each process (by the
+    key's hash) and each table: the hash of each key and the record's number, in turn."""
     items, prepared = work.items, work.prepared
-    # hash(key) -> record number, or the list of them once a second record shares the key.
-    dated_blocks: dict[int, int | list[int]] = {}
-    # One table per kind of undated-only key (n:, e:, g:), for _free_level.
-    undated_blocks: dict[str, dict[int, int | list[int]]] = {"n": {}, "e": {}, "g": {}}
-    phone_blocks: dict[int, int | list[int]] = {}
-    household_blocks: dict[int, int | list[int]] = {}
-    # The given name with the full birth date: pairs only records whose family names are at
-    # least far alike (Вишан, Внашн), since a given name and a day are shared by chance.
-    given_dated_blocks: dict[int, int | list[int]] = {}
-    for position, (record, names) in enumerate(zip(items, prepared, strict=True)):
-        dated, undated = _batch_keys(
+    entries = [[array("q") for _table in range(_TABLES)] for _share in range(shares)]
+    for position in range(first, last):
+        record, names = items[position], prepared[position]
+        dated, typo, undated = _batch_keys(
             names.family_key, names.given_key, names.patronymic_key, record.birth_year
         )
-        for blocks, keys in (
-            (dated_blocks, dated + _date_keys(record, names.family_key)),
-            (given_dated_blocks, _date_keys(record, names.given_key)),
-            (dated_blocks, _document_block_keys(record.documents)),
-            (dated_blocks, _address_block_keys(record, names)),
-            (phone_blocks, (f"p:{record.phone}",) if record.phone else ()),
-            (household_blocks, (f"h:{record.household}",) if record.household else ()),
+        for table, keys in (
+            (_DATED_TABLE, dated + _date_keys(record, names.family_key)),
+            (_TYPO_TABLE, typo),
+            (_GIVEN_DATED_TABLE, _date_keys(record, names.given_key)),
+            (_DATED_TABLE, _document_block_keys(record.documents)),
+            (_DATED_TABLE, _address_block_keys(record, names)),
+            (_PHONE_TABLE, (f"p:{record.phone}",) if record.phone else ()),
+            (_HOUSEHOLD_TABLE, (f"h:{record.household}",) if record.household else ()),
         ):
             for key in keys:
                 hashed = hash(key)
-                if hashed % shares != share:
-                    continue
-                held = blocks.setdefault(hashed, position)
-                if held is position:
-                    continue
-                if isinstance(held, int):
-                    blocks[hashed] = [held, position]
-                else:
-                    held.append(position)
+                entries[hashed % shares][table].extend((hashed, position))
         for key in undated:
             hashed = hash(key)
-            if hashed % shares != share:
-                continue
-            blocks = undated_blocks[key[0]]
+            entries[hashed % shares][_UNDATED_TABLE[key[0]]].extend((hashed, position))
+    return entries
+
+
+def _packed(tables: list[array[int]]) -> bytes:
+    return array("q", [len(table) for table in tables]).tobytes() + b"".join(
+        table.tobytes() for table in tables
+    )
+
+
+def _unpacked(data: bytes) -> list[array[int]]:
+    sizes = array("q", data[: 8 * _TABLES])
+    tables: list[array[int]] = []
+    start = 8 * _TABLES
+    for size in sizes:
+        tables.append(array("q", data[start : start + 8 * size]))
+        start += 8 * size
+    return tables
+
+
+def _blocks(parts: list[array[int]]) -> dict[int, int | list[int]]:
+    """The blocks of one table: hash of the key -> the record's number, or the list of them
+    once a second record shares the key."""
+    blocks: dict[int, int | list[int]] = {}
+    for part in parts:
+        for hashed, position in zip(part[::2], part[1::2], strict=True):
             held = blocks.setdefault(hashed, position)
             if held is position:
                 continue
@@ -1296,12 +1336,37 @@ def _find_share(
                 blocks[hashed] = [held, position]
             else:
                 held.append(position)
+    return blocks
+
+
+def _find_share(
+    work: _Batch, share: int, shares: int, exchange: _Exchange | None = None
+) -> list[tuple[str, str, Match]]:
+    """The duplicates among the records that share a key whose hash falls to `share`, and
+    that fall to this process to compare (`_exchange_pairs`)."""
+    items, prepared = work.items, work.prepared
+    (
+        dated_blocks,
+        typo_blocks,
+        # The given name with the full birth date: pairs only records whose family names are
+        # at least far alike (Вишан, Внашн), since a given name and a day are shared by chance.
+        given_dated_blocks,
+        phone_blocks,
+        household_blocks,
+        *undated_tables,
+    ) = [_blocks(parts) for parts in _share_entries(work, share, shares, exchange)]
+    # One table per kind of undated-only key (n:, e:, g:), for _free_level.
+    undated_blocks = dict(zip(_UNDATED_KINDS, undated_tables, strict=True))
     count = len(items)
     pairs: set[int] = set()
     for members in dated_blocks.values():
         if isinstance(members, list) and len(members) <= MAX_BLOCK:
             _add_pairs(pairs, members, count, items, dates_must_fit=True)
     del dated_blocks
+    for members in typo_blocks.values():
+        if isinstance(members, list) and len(members) <= MAX_TYPO_BLOCK:
+            _add_pairs(pairs, members, count, items, dates_must_fit=True)
+    del typo_blocks
     for members in phone_blocks.values():
         if isinstance(members, list) and len(members) <= MAX_BLOCK:
             _add_pairs(pairs, members, count, items, across_households=True)
@@ -1494,14 +1559,19 @@ def _least_free_level(kind: str, least_points: float) -> int:
 @lru_cache(maxsize=100_000)
 def _batch_keys(
     family_key: str, given_key: str, patronymic_key: str, year: int | None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The name keys of `_name_block_keys`, split into those that pair every two records of a
-    block and those (n:, e:, g:) that pair only records without a birth year."""
+    block, the typo keys (t:, which pair them only in blocks up to `MAX_TYPO_BLOCK`), and
+    those (n:, e:, g:) that pair only records without a birth year."""
     dated: dict[str, None] = {}
+    typo: dict[str, None] = {}
     undated: dict[str, None] = {}
     for key in _name_block_keys(family_key, given_key, patronymic_key, year):
-        (undated if key.startswith(_UNDATED_ONLY) else dated)[key] = None
-    return tuple(dated), tuple(undated)
+        if key.startswith(_UNDATED_ONLY):
+            undated[key] = None
+        else:
+            (typo if key.startswith("t:") else dated)[key] = None
+    return tuple(dated), tuple(typo), tuple(undated)
 
 
 def _date_keys(record: Record, name_key: str) -> tuple[str, ...]:
