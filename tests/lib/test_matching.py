@@ -422,6 +422,8 @@ def test_it_corrects_two_letters_swapped_as_one_slip() -> None:
         ("Ìvan Verbuk 1989", ("Вербук", "Іван"), ("Verbûk", "Ìvan")),
         # A slip: nearer, as written, to Мирончук's Latin than to Gonchyuk.
         ("miornchuk irina 1984", ("Мирончук", "Ірина"), ("Gonchyuk", "Iryna")),
+        # Two surnames a slip from the typed one: the nearer as written first.
+        ("Хісунн Олена 1989", ("Хіснун", "Олена"), ("Дисун", "Олена")),
     ],
 )
 def test_it_puts_the_name_typed_exactly_as_a_romanisation_writes_it_first(

@@ -759,7 +759,7 @@ def score_query(query: Query, record: Record) -> Match:
         cyrillic = _is_cyrillic(words)
         for slot, field in enumerate(fields):
             if (
-                levels[t][slot] in (_TYPO_TABLE, _NEAR)
+                levels[t][slot] in (_TYPO, _NEAR)
                 and _is_cyrillic(field[1]) != cyrillic
                 and _spelt_as(words, field[1])
             ):
@@ -788,7 +788,7 @@ def score_query(query: Query, record: Record) -> Match:
         if level == _DIFFERS:
             continue
         _field(fields[slot][0], level, reasons)
-        if level in (_TYPO_TABLE, _NEAR):
+        if level in (_TYPO, _NEAR):
             # Of two names a slip from what was typed, the one nearer as written first
             # (Цпчук: Цапчук before Захук, which folds as near; miornchuk: Мирончук, whose
             # Latin is Mironchuk, before Гончюк).
