@@ -132,3 +132,22 @@ def test_several_processes_learn_what_one_learns() -> None:
         shared = find_duplicates(records, processes=2)
     assert shared == alone
     assert retyped <= {(a, b) for a, b, _match in shared}
+
+
+def test_a_process_that_fails_stops_the_batch_with_its_own_error() -> None:
+    # The worker fails making its keys; the parent, waiting for the worker's candidate pairs,
+    # must not wait out the timeout but raise the worker's error.
+    records, _retyped = registry(100, seed=6)
+    made = m._block_entries
+
+    def failing(work: m._Batch, first: int, last: int, shares: int) -> object:
+        if first > 0:
+            raise RuntimeError("the worker's part failed")
+        return made(work, first, last, shares)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(m, "_PARALLEL_RECORDS", 0)
+        patch.setattr(m, "_EXCHANGE_TIMEOUT", 20.0)
+        patch.setattr(m, "_block_entries", failing)
+        with pytest.raises(RuntimeError, match="the worker's part failed"):
+            find_duplicates(records, processes=2)

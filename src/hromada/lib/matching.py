@@ -27,6 +27,7 @@ import os
 import random
 import re
 import tempfile
+import threading
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -1208,7 +1209,16 @@ def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Matc
                     pool.apply_async(_find_forked_share, (share, shares))
                     for share in range(1, shares)
                 ]
-                found = _find_share(work, 0, shares, exchange)
+                try:
+                    found = _find_share(work, 0, shares, exchange)
+                except threading.BrokenBarrierError:
+                    # A worker failed and broke the barrier: its own error says why.
+                    for other in others:
+                        other.get(_EXCHANGE_TIMEOUT)
+                    raise
+                except BaseException:
+                    exchange.barrier.abort()  # the workers stop waiting for this process
+                    raise
                 for other in others:
                     found.extend(other.get())
         finally:
@@ -1219,7 +1229,11 @@ def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Matc
 def _find_forked_share(share: int, shares: int) -> list[tuple[str, str, Match]]:
     # Both set by the parent before the fork.
     assert _FORKED_BATCH is not None and _FORKED_EXCHANGE is not None  # noqa: S101
-    return _find_share(_FORKED_BATCH, share, shares, _FORKED_EXCHANGE)
+    try:
+        return _find_share(_FORKED_BATCH, share, shares, _FORKED_EXCHANGE)
+    except BaseException:
+        _FORKED_EXCHANGE.barrier.abort()  # the others stop waiting for this one
+        raise
 
 
 def _exchange_pairs(pairs: set[int], share: int, exchange: _Exchange) -> set[int]:
