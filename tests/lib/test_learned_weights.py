@@ -151,3 +151,50 @@ def test_a_process_that_fails_stops_the_batch_with_its_own_error() -> None:
         patch.setattr(m, "_block_entries", failing)
         with pytest.raises(RuntimeError, match="the worker's part failed"):
             find_duplicates(records, processes=2)
+
+
+def test_it_counts_how_rarely_two_records_share_an_address() -> None:
+    # Each person registered twice, the street typed with two letters swapped the second time
+    # (Шевченка, Шевчекна), and in one in two the birth date and the document retyped: only
+    # the names and the address say these are one person. Random pairs alone would put the
+    # chance that two records share an address at no less than one in the pairs drawn; the
+    # batch counts its addresses, and finds it far lower among streets, houses and flats.
+    draw = random.Random(6)
+    given_names = [uk for uk, _ru, _sex in GIVEN_NAMES]
+    towns = ("Ірпінь", "Буча", "Бровари", "Вишгород", "Обухів", "Фастів", "Біла Церква")
+    records: list[Record] = []
+    retyped: set[tuple[str, str]] = set()
+    for person in range(800):
+        street, town = draw.choice(STREETS), draw.choice(towns)
+        house, flat = draw.randint(1, 200), draw.randint(1, 90)
+        first = Record(
+            f"p{person:04d}a",
+            draw.choice(SURNAMES),
+            draw.choice(given_names),
+            birth_year=draw.randint(1930, 2005),
+            birth_month=draw.randint(1, 12),
+            birth_day=draw.randint(1, 28),
+            documents=(f"{draw.randrange(10**9):09d}",),
+            address=f"вул. {street} {house}, кв. {flat}, {town}",
+        )
+        at = draw.randrange(len(street) - 1)
+        slipped = street[:at] + street[at + 1] + street[at] + street[at + 2 :]
+        again = replace(
+            first, id=f"p{person:04d}b", address=f"вул. {slipped} {house}, кв. {flat}, {town}"
+        )
+        if draw.random() < 0.5:
+            again = replace(
+                again,
+                birth_year=draw.randint(1930, 2005),
+                birth_month=draw.randint(1, 12),
+                birth_day=draw.randint(1, 28),
+                documents=(f"{draw.randrange(10**9):09d}",),
+            )
+            retyped.add((first.id, again.id))
+        records += [first, again]
+    by_id = {record.id: record for record in records}
+    assert len(retyped) > 300
+    assert all(compare(by_id[a], by_id[b]).score < DEFAULT_THRESHOLD for a, b in retyped)
+    found = {(a, b) for a, b, _match in find_duplicates(records)}
+    assert retyped <= found
+    assert all(same_person(a, b) for a, b in found)

@@ -1844,10 +1844,11 @@ class _Unlike:
 
 
 def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
-    """u for each level: the sameness of a name, a birth date, a document and a phone from
-    how many records share each value (exact, and rare enough that random pairs would miss
-    it), the other levels from `_RANDOM_PAIRS` pairs drawn at random (the same pairs for the
-    same batch, so that a batch shared among processes learns the same in each)."""
+    """u for each level: the sameness of a name, a birth date, a document, a phone and an
+    address from how many records share each value (exact, and rare enough that random pairs
+    would miss it), the other levels from `_RANDOM_PAIRS` pairs drawn at random (the same
+    pairs for the same batch, so that a batch shared among processes learns the same in
+    each)."""
     count = len(items)
     seen = [[0.5] * levels for levels in _MODEL_LEVELS]  # half a pair of each, unseen
     if count >= 2:
@@ -1874,11 +1875,29 @@ def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
         (3, [_day_of_birth(record) for record in records]),
         (4, [number for record in records for number in record.documents[:1]]),
         (5, [record.phone for record in records]),
+        (6, _address_values(records)),
     ):
         same = _chance_of_same([value for value in values if value])
         if same is not None:
             _set_share(shares[field], same)
     return _Unlike(tuple(tuple(levels) for levels in shares), count * (count - 1) / 2)
+
+
+def _address_values(records: list[Record]) -> list[str]:
+    """Each address as the batch reads it (its numbers and its words, in any order), once per
+    household, since two records of one household are not compared on their address. The
+    pairs of one person written alike count too, as with a document: they are few among all
+    pairs. Random pairs alone would put the chance that two records share an address at no
+    less than one in the pairs drawn (`_RANDOM_PAIRS`); among many streets, houses and flats
+    it is far lower, and an address that agrees says more."""
+    values: dict[str, str] = {}
+    for record in records:
+        if record.address:
+            address = _address(record.address)
+            if address.numbers and address.words:
+                key = " ".join(sorted(address.numbers)) + "|" + " ".join(sorted(address.words))
+                values[record.household or f"#{record.id}"] = key
+    return list(values.values())
 
 
 def _day_of_birth(record: Record) -> str:
