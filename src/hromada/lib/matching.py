@@ -1017,11 +1017,13 @@ def find_duplicates(
     often a field of a record they vouch for is retyped wrong (`_learned_points`).
 
     Given `processes` > 1 on a machine with several cores (and `fork`), and a large batch,
-    the keys are shared out among up to that many processes by
-    their hash, each process pairing and comparing the records of its own keys; a pair that
-    shares keys in two shares is compared twice and reported once. Blocks are held by the
-    hash of their key, and a block of one record by the bare record number, so a million
-    records fit in about two gigabytes."""
+    the work is shared out among up to that many processes, which hand each other what
+    they made (`_Exchange`): each makes the keys of its part of the records and hands each
+    key to the process its hash falls to; each pairs the records of its keys and hands each
+    candidate pair to the one process that compares it; all learn from the counts of every
+    process's pairs, so several processes give what one gives. Blocks are held by the hash of
+    their key, and a block of one record by the bare record number, so a million records fit
+    in about three gigabytes."""
     # The batch makes millions of small objects and no reference cycles: without the cyclic
     # collector walking them all again and again (and, in a forked worker, copying every page
     # it walks), a million records take two thirds of the time.
