@@ -29,17 +29,8 @@ def registry(people: int, seed: int) -> tuple[list[Record], set[tuple[str, str]]
     records: list[Record] = []
     retyped: set[tuple[str, str]] = set()
     for person in range(people):
-        first = Record(
-            f"p{person:04d}a",
-            draw.choice(SURNAMES),
-            draw.choice(given_names),
-            birth_year=draw.randint(1930, 2005),
-            birth_month=draw.randint(1, 12),
-            birth_day=draw.randint(1, 28),
-            documents=(f"{draw.randrange(10**9):09d}",),
-            address=f"вул. {draw.choice(STREETS)} {draw.randint(1, 200)}, кв. "
-            f"{draw.randint(1, 90)}",
-        )
+        address = f"вул. {draw.choice(STREETS)} {draw.randint(1, 200)}, кв. {draw.randint(1, 90)}"
+        first = _first_record(draw, person, address)
         given, documents = first.given, first.documents
         if draw.random() < 0.5:
             given = draw.choice([name for name in given_names if name != first.given])
@@ -61,20 +52,40 @@ def registry(people: int, seed: int) -> tuple[list[Record], set[tuple[str, str]]
     return records, retyped
 
 
+def _first_record(draw: random.Random, person: int, address: str) -> Record:
+    """A person's first registration: names from the tables, a birth date, a document."""
+    return Record(
+        f"p{person:04d}a",
+        draw.choice(SURNAMES),
+        draw.choice([uk for uk, _ru, _sex in GIVEN_NAMES]),
+        birth_year=draw.randint(1930, 2005),
+        birth_month=draw.randint(1, 12),
+        birth_day=draw.randint(1, 28),
+        documents=(f"{draw.randrange(10**9):09d}",),
+        address=address,
+    )
+
+
 def same_person(a: str, b: str) -> bool:
     return a[:-1] == b[:-1]
 
 
-def test_it_learns_from_a_batch_that_a_retyped_field_is_a_slip() -> None:
-    records, retyped = registry(800, seed=1)
+def assert_found_only_once_learned(records: list[Record], retyped: set[tuple[str, str]]) -> None:
+    """The `retyped` pairs score under the threshold on their own, the batch finds them all,
+    and it finds no pair of two people."""
     by_id = {record.id: record for record in records}
-    assert len(retyped) > 100
-    # On their own, another given name and another document are two people.
     assert all(compare(by_id[a], by_id[b]).score < DEFAULT_THRESHOLD for a, b in retyped)
     found = {(a, b) for a, b, _match in find_duplicates(records)}
-    # The batch holds hundreds of such pairs, and learns that here they are one person.
     assert retyped <= found
     assert all(same_person(a, b) for a, b in found)
+
+
+def test_it_learns_from_a_batch_that_a_retyped_field_is_a_slip() -> None:
+    records, retyped = registry(800, seed=1)
+    assert len(retyped) > 100
+    # On their own, another given name and another document are two people; the batch holds
+    # hundreds of such pairs, and learns that here they are one person.
+    assert_found_only_once_learned(records, retyped)
 
 
 def test_it_keeps_the_fixed_points_in_a_small_batch() -> None:
@@ -160,23 +171,13 @@ def test_it_counts_how_rarely_two_records_share_an_address() -> None:
     # chance that two records share an address at no less than one in the pairs drawn; the
     # batch counts its addresses, and finds it far lower among streets, houses and flats.
     draw = random.Random(6)
-    given_names = [uk for uk, _ru, _sex in GIVEN_NAMES]
     towns = ("Ірпінь", "Буча", "Бровари", "Вишгород", "Обухів", "Фастів", "Біла Церква")
     records: list[Record] = []
     retyped: set[tuple[str, str]] = set()
     for person in range(800):
         street, town = draw.choice(STREETS), draw.choice(towns)
         house, flat = draw.randint(1, 200), draw.randint(1, 90)
-        first = Record(
-            f"p{person:04d}a",
-            draw.choice(SURNAMES),
-            draw.choice(given_names),
-            birth_year=draw.randint(1930, 2005),
-            birth_month=draw.randint(1, 12),
-            birth_day=draw.randint(1, 28),
-            documents=(f"{draw.randrange(10**9):09d}",),
-            address=f"вул. {street} {house}, кв. {flat}, {town}",
-        )
+        first = _first_record(draw, person, f"вул. {street} {house}, кв. {flat}, {town}")
         at = draw.randrange(len(street) - 1)
         slipped = street[:at] + street[at + 1] + street[at] + street[at + 2 :]
         again = replace(
@@ -192,9 +193,5 @@ def test_it_counts_how_rarely_two_records_share_an_address() -> None:
             )
             retyped.add((first.id, again.id))
         records += [first, again]
-    by_id = {record.id: record for record in records}
     assert len(retyped) > 300
-    assert all(compare(by_id[a], by_id[b]).score < DEFAULT_THRESHOLD for a, b in retyped)
-    found = {(a, b) for a, b, _match in find_duplicates(records)}
-    assert retyped <= found
-    assert all(same_person(a, b) for a, b in found)
+    assert_found_only_once_learned(records, retyped)
