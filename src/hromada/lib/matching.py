@@ -18,6 +18,7 @@ birth date each leave at least one key intact (see `index_keys`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import json
@@ -1183,9 +1184,11 @@ _FORKED_BATCH: _Batch | None = None
 _FORKED_EXCHANGE: _Exchange | None = None
 # Below this many records, starting another process costs more than it saves.
 _PARALLEL_RECORDS: Final = 100_000
-# A process waits this long at most for the others to have found their candidate pairs (one
-# killed for lack of memory would otherwise leave the rest waiting for ever).
+# A process waits this long at most for the others at each swap (one killed for lack of
+# memory would otherwise leave the rest waiting for ever), and then this long for a failed
+# worker's own error.
 _EXCHANGE_TIMEOUT: Final = 3600.0
+_WORKER_ERROR_WAIT: Final = 60.0
 
 
 def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Match]]:
@@ -1214,9 +1217,11 @@ def _find_in_parallel(work: _Batch, processes: int) -> list[tuple[str, str, Matc
                 try:
                     found = _find_share(work, 0, shares, exchange)
                 except threading.BrokenBarrierError:
-                    # A worker failed and broke the barrier: its own error says why.
+                    # A worker failed and broke the barrier: its own error says why. One
+                    # killed outright says nothing, and the broken barrier is the error.
                     for other in others:
-                        other.get(_EXCHANGE_TIMEOUT)
+                        with contextlib.suppress(multiprocessing.TimeoutError):
+                            other.get(_WORKER_ERROR_WAIT)
                     raise
                 except BaseException:
                     exchange.barrier.abort()  # the workers stop waiting for this process
