@@ -4,9 +4,11 @@ what."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.urls import reverse
 
 from hromada.core.models import AuditEvent
@@ -24,6 +26,7 @@ from hromada.people.models import (
     Document,
     DuplicatePair,
     Household,
+    NameVariant,
     Person,
     PersonMerge,
     PersonStatus,
@@ -262,6 +265,39 @@ class SearchTestCase(BaseTestCase):
         ):
             with self.subTest(query=query):
                 self.assertEqual(self.first_hit(query).person, self.target)
+
+    def test_it_finds_a_name_typed_with_a_slip_or_two_that_no_key_shares(self) -> None:
+        for query in (
+            "Птеренко Людмила",  # two letters swapped in the first three
+            "Птренко Людмила",  # one left out
+            "Бетренко Людмила",  # the first one wrong
+            "Петренко Лдюмила",  # the given name's letters swapped
+            "Ptrenko Liudmyla",  # a slip in the Latin
+            "Петрнко Людмла",  # one slip in each
+        ):
+            with self.subTest(query=query):
+                hit = self.first_hit(query)
+                self.assertEqual(hit.person, self.target)
+                self.assertTrue(
+                    {"family_name_typo", "given_name_typo"} & set(hit.match.reasons), hit
+                )
+
+    def test_the_upgrade_gives_the_people_registered_before_their_name_variants(self) -> None:
+        NameVariant.objects.all().delete()
+        self.assertEqual(
+            self.client.post(reverse("people:households"), {"q": "Птренко Людмила"}).context[
+                "hits"
+            ],
+            [],
+        )
+        migration = importlib.import_module("hromada.people.migrations.0005_name_variants")
+        migration.backfill(apps, None)
+        self.assertEqual(self.first_hit("Птренко Людмила").person, self.target)
+
+    def test_it_corrects_a_slip_only_to_names_someone_bears(self) -> None:
+        # Nobody near "Зюзюка" is registered: nothing is found, and nothing else is shown.
+        response = self.client.post(reverse("people:households"), {"q": "Зюзюка Людмила"})
+        self.assertEqual(response.context["hits"], [])
 
     def test_it_finds_by_document_phone_card_and_birth_date(self) -> None:
         card = do_issue_card(actor=self.rita, household=self.target.household)

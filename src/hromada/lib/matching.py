@@ -891,7 +891,7 @@ class SearchIndex:
             self._bearers[names.given_key] += 1
         self._bearers.pop("", None)
         for word in self._bearers:
-            for variant in _deletions(word):
+            for variant in deletions(word):
                 self._deletions[variant].append(word)
 
     def __len__(self) -> int:
@@ -906,11 +906,14 @@ class SearchIndex:
         exact = "y:" if query.birth_year is not None else "n:"
         first = {key for key in keys if key.startswith((exact, "d:", "p:"))}
         found = self._answer(query, first, limit)
-        if not found or found[0][1].score < _CONFIDENT:
+        if not found or found[0][1].score < CONFIDENT:
             found = self._answer(query, keys, limit, max_posting=MAX_POSTING // 3)
-        if (not found or found[0][1].score < _CONFIDENT) and len(query.names) >= 2:
+        if (not found or found[0][1].score < CONFIDENT) and len(query.names) >= 2:
             corrected = self._answer(
-                query, self._corrected_keys(query), limit, max_posting=MAX_POSTING // 3
+                query,
+                corrected_keys(query, self._corrections),
+                limit,
+                max_posting=MAX_POSTING // 3,
             )
             seen = {id(record) for record, _match in found}
             found.extend(pair for pair in corrected if id(pair[0]) not in seen)
@@ -954,44 +957,64 @@ class SearchIndex:
         best = heapq.nlargest(limit, scored, key=lambda pair: (pair[0].score, -pair[1]))
         return [(self._records[i], match) for match, i in best]
 
-    def _corrected_keys(self, query: Query) -> set[str]:
-        typed = list(dict.fromkeys(k for k in (name_key(n) for n in query.names) if k))[:3]
-        spellings = [self._corrections(key) for key in typed]
-        year = "" if query.birth_year is None else f"|{query.birth_year}"
-        keys: set[str] = set()
-        for x, y in permutations(range(len(typed)), 2):
-            for family_key in spellings[x]:
-                for given_key in spellings[y]:
-                    low, high = sorted((family_key, given_key))
-                    keys.add(f"n:{low}|{high}")
-                    if year:
-                        # The names with the year typed: Павленко Олександр alone is too
-                        # common a block to read, Павленко Олександр 1944 is a few people.
-                        keys.add(f"y:{low}|{high}{year}")
-        return keys
-
     def _corrections(self, key: str) -> list[str]:
-        """The name keys the registry holds within two edits of `key` (two letters swapped
-        are one): the nearest first and, as near, the names more records bear (a slip in
-        Павленко is likelier than a name borne once, itself a slip of another)."""
-        near: set[str] = set()
-        for variant in _deletions(key):
-            near.update(self._deletions.get(variant, ()))
-        near.discard(key)
-        ranked = sorted(
-            (OSA.distance(key, word, score_cutoff=2), -self._bearers[word], word) for word in near
-        )
-        return [key] + [word for distance, _, word in ranked if distance <= 2][:_CORRECTIONS]
+        near = (word for variant in deletions(key) for word in self._deletions.get(variant, ()))
+        return nearest_names(key, near, self._bearers.get)
+
+
+def corrected_keys(query: Query, corrections: Callable[[str], list[str]]) -> set[str]:
+    """The keys of the query's names, each typed name replaced by each of its `corrections`
+    (the names a registry holds near it, `nearest_names`), with the typed year if any: what a
+    search looks up when the typed names' own keys find nobody who answers well."""
+    typed = list(dict.fromkeys(k for k in (name_key(n) for n in query.names) if k))[:3]
+    spellings = [corrections(key) for key in typed]
+    year = "" if query.birth_year is None else f"|{query.birth_year}"
+    keys: set[str] = set()
+    for x, y in permutations(range(len(typed)), 2):
+        for family_key in spellings[x]:
+            for given_key in spellings[y]:
+                low, high = sorted((family_key, given_key))
+                keys.add(f"n:{low}|{high}")
+                if year:
+                    # The names with the year typed: Павленко Олександр alone is too
+                    # common a block to read, Павленко Олександр 1944 is a few people.
+                    keys.add(f"y:{low}|{high}{year}")
+    return keys
+
+
+def nearest_names(key: str, near: Iterable[str], bearers: Callable[[str], int | None]) -> list[str]:
+    """`key`, then the names of `near` (those sharing a `deletions` variant with it) within
+    two edits of it (two letters swapped are one): the nearest first and, as near, the names
+    more records bear (a slip in Павленко is likelier than a name borne once, itself a slip
+    of another); at most `_CORRECTIONS` of them."""
+    others = set(near)
+    others.discard(key)
+    ranked = sorted(
+        (OSA.distance(key, word, score_cutoff=2), -(bearers(word) or 0), word) for word in others
+    )
+    return [key] + [word for distance, _, word in ranked if distance <= 2][:_CORRECTIONS]
+
+
+def name_variants(record: Record) -> set[tuple[str, str]]:
+    """(variant, key) for the record's family and given name keys and each of their
+    `deletions`: the table a search looks a typed name's variants up in."""
+    names = _record_names(record)
+    return {
+        (variant, key)
+        for key in (names.family_key, names.given_key)
+        if key
+        for variant in deletions(key)
+    }
 
 
 # A search that finds someone scoring this well does not look for misspellings: both names
 # agreeing, with nothing else known, score about 0.38.
-_CONFIDENT: Final = 0.35
+CONFIDENT: Final = 0.35
 # How many corrections of one typed name a search tries.
 _CORRECTIONS: Final = 6
 
 
-def _deletions(word: str) -> set[str]:
+def deletions(word: str) -> set[str]:
     """`word` and every string made by deleting one of its letters."""
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -1445,7 +1468,7 @@ def _document_block_keys(documents: tuple[str, ...]) -> set[str]:
     keys: set[str] = set()
     for number in documents:
         if len(number) >= _DOCUMENT_SLIP_LENGTH:
-            keys.update(f"d:{variant}" for variant in _deletions(number))
+            keys.update(f"d:{variant}" for variant in deletions(number))
         elif number:
             keys.add(f"d:{number}")
     return keys

@@ -17,6 +17,7 @@ from hromada.people.models import (
     BirthPrecision,
     Card,
     Household,
+    NameVariant,
     Person,
     PersonKey,
 )
@@ -97,8 +98,13 @@ def refresh_keys(person: Person, documents: Iterable[str] | None = None) -> None
     PersonKey.objects.filter(person=person).delete()
     if person.status == "merged":
         return  # a merged record is found through the record it was merged into
-    keys = stored_keys(record_of(person, documents))
+    record = record_of(person, documents)
+    keys = stored_keys(record)
     PersonKey.objects.bulk_create(PersonKey(person=person, key=key) for key in sorted(keys))
+    NameVariant.objects.bulk_create(
+        (NameVariant(variant=v, key=k) for v, k in sorted(matching.name_variants(record))),
+        ignore_conflicts=True,
+    )
 
 
 def _persons_with_keys(
@@ -152,6 +158,16 @@ def search(persons: QuerySet[Person] | None, text: str, *, limit: int = 20) -> l
     found = _persons_with_keys(_query_keys(query), persons)
     hits = [Hit(p, matching.score_query(query, record_of(p))) for p in found]
     hits = [h for h in hits if h.match.score > 0]
+    if len(query.names) >= 2 and max((h.match.score for h in hits), default=0) < matching.CONFIDENT:
+        # Nobody answers well: a slip or two in a name, which no key of the query shares
+        # ("Птеренко Людмила"). Each typed name is corrected to the names held near it.
+        seen = {h.person.pk for h in hits}
+        corrected = _persons_with_keys(matching.corrected_keys(query, _corrections), persons)
+        hits += [
+            Hit(p, match)
+            for p in corrected
+            if p.pk not in seen and (match := matching.score_query(query, record_of(p))).score > 0
+        ]
     if not hits and query.names:
         # no key matched: a typo in a name. The family names beginning like each word typed
         # are read (an index range, not a scan) and scored, which forgives a slip later on.
@@ -166,6 +182,15 @@ def search(persons: QuerySet[Person] | None, text: str, *, limit: int = 20) -> l
 
 # how well a person found by a family name's first letters must answer to be shown
 TYPO_SCORE = 0.2
+
+
+def _corrections(key: str) -> list[str]:
+    """The name keys the registry holds within two edits of `key` (`NameVariant`)."""
+    variants = sorted(matching.deletions(key))
+    near = NameVariant.objects.filter(variant__in=variants).values_list("key", flat=True)
+    return matching.nearest_names(key, near, lambda _key: 0)
+
+
 # how many first letters of a family name's key must be right to find it despite a typo
 TYPO_PREFIX = 3
 

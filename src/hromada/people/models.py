@@ -338,6 +338,26 @@ class PersonKey(models.Model):
         return self.key
 
 
+class NameVariant(models.Model):
+    """Every family and given name key the registry holds, under itself and each string its
+    key gives with one letter left out (lib.matching.name_variants): a search for a name typed
+    with a slip or two looks up the typed name's variants and so finds the names held near it
+    (as SymSpell does), which no key of what was typed shares. Derived data, only added to: a
+    name nobody bears any more corrects to nobody, and costs a few rows."""
+
+    variant = models.CharField(max_length=120)
+    key = models.CharField(max_length=120)
+
+    class Meta:
+        constraints: ClassVar = [
+            # also the index a search reads: "which names have any of these variants"
+            models.UniqueConstraint(fields=["variant", "key"], name="namevariant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant} -> {self.key}"
+
+
 class DuplicatePair(DomainModel):
     """Two records that may be one person, found by the batch check or raised while
     registering; a decision on it is remembered so the pair is not raised again."""
