@@ -182,6 +182,8 @@ def search(persons: QuerySet[Person] | None, text: str, *, limit: int = 20) -> l
 
 # how well a person found by a family name's first letters must answer to be shown
 TYPO_SCORE = 0.2
+# how many first letters of a family name's key must be right to find it despite a typo
+TYPO_PREFIX = 3
 
 
 def _corrections(key: str) -> list[str]:
@@ -189,10 +191,6 @@ def _corrections(key: str) -> list[str]:
     variants = sorted(matching.deletions(key))
     near = NameVariant.objects.filter(variant__in=variants).values_list("key", flat=True)
     return matching.nearest_names(key, near, lambda _key: 0)
-
-
-# how many first letters of a family name's key must be right to find it despite a typo
-TYPO_PREFIX = 3
 
 
 def _persons_with_family_prefix(
