@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hromada.lib import matching as m
 from hromada.lib.matching import DEFAULT_THRESHOLD, Record, compare, find_duplicates
 from hromada.lib.names import GIVEN_NAMES
 
+from .test_matching import persons
 from .test_names import SURNAMES
 
 STREETS = ("Шевченка", "Січова", "Лесі Українки", "Гагаріна", "Соборна", "Миру", "Садова")
@@ -195,3 +199,31 @@ def test_it_counts_how_rarely_two_records_share_an_address() -> None:
         records += [first, again]
     assert len(retyped) > 300
     assert_found_only_once_learned(records, retyped)
+
+
+@given(persons(), persons(), st.data())
+def test_a_pairs_pattern_gives_the_points_compare_gives(a: Record, b: Record, data: Any) -> None:
+    # The batch learns and prunes on each pair's pattern of levels (`_pattern`), and scores
+    # it by `_pattern_points`: they must say what `compare` says, field by field.
+    def fields(record: Record) -> Record:
+        return replace(
+            record,
+            documents=data.draw(st.sampled_from([(), ("123456789",), ("123456788",), ("555",)])),
+            phone=data.draw(st.sampled_from(["", "+380671234567", "+380501112233"])),
+            address=data.draw(
+                st.sampled_from(["", "вул. Садова 7, кв. 3", "вул. Садова 9", "вул. Миру 7"])
+            ),
+            birth_month=data.draw(st.sampled_from([record.birth_month, None])),
+            patronymic=data.draw(st.sampled_from([record.patronymic, ""])),
+        )
+
+    a, b = fields(a), fields(b)
+    if data.draw(st.booleans()):
+        b = replace(b, family=a.family, given=a.given, birth_year=a.birth_year)
+    if b.birth_month is None:
+        b = replace(b, birth_day=None)
+    an, bn = m._record_names(a), m._record_names(b)
+    pattern = m._pattern(a, an, b, bn, *m._name_levels(an, bn))
+    assert round(m._sigmoid(m._pattern_points(pattern[: m._PATTERN_FIELDS])), 4) == (
+        compare(a, b).score
+    )
