@@ -227,3 +227,27 @@ def test_a_pairs_pattern_gives_the_points_compare_gives(a: Record, b: Record, da
     assert round(m._sigmoid(m._pattern_points(pattern[: m._PATTERN_FIELDS])), 4) == (
         compare(a, b).score
     )
+
+
+def test_an_address_of_many_households_vouches_for_nobody() -> None:
+    # The batch has learned that here a given name and a document are often retyped, where an
+    # address vouches. In a dormitory for the displaced, twins registered as two households
+    # share a family name, a birth date and the address: the address is many households', so
+    # it says nothing of one person, and the twins stay two people.
+    records, retyped = registry(800, seed=7)
+    dormitory = "вул. Соборна 5, гуртожиток"
+    residents = [
+        replace(_first_record(random.Random(n), 9000 + n, dormitory), household=f"d{n}")
+        for n in range(m._CROWDED_ADDRESS + 3)
+    ]
+    twin = replace(
+        residents[0], id="twin", given="Ольга", documents=("987654321",), household="d-twin"
+    )
+    assert twin.given != residents[0].given
+    found = {(a, b) for a, b, _match in find_duplicates([*records, *residents, twin])}
+    assert tuple(sorted((residents[0].id, twin.id))) not in found
+    # The same twins in a house of their own are what the batch learned to call one person.
+    house = [replace(r, address="вул. Соборна 7") for r in (residents[0], twin)]
+    found = {(a, b) for a, b, _match in find_duplicates([*records, *house])}
+    assert tuple(sorted((residents[0].id, twin.id))) in found
+    assert retyped <= found

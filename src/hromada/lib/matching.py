@@ -1507,12 +1507,15 @@ def _compare_pairs(
     # The pairs by their pattern of levels: the batch learns from the patterns' counts, and
     # a pattern's points, once learned, tell which of its pairs can reach the threshold.
     by_pattern: dict[Pattern, list[int]] = defaultdict(list)
+    learning = len(items) >= _LEAST_LEARNED_PAIRS
+    crowded = work.unlike().crowded if learning else frozenset()
     for pair in pairs:
         i, j = divmod(pair, count)
         an, bn = prepared[i], prepared[j]
-        by_pattern[_pattern(items[i], an, items[j], bn, *_name_levels(an, bn))].append(pair)
+        pattern = _pattern(items[i], an, items[j], bn, *_name_levels(an, bn), crowded)
+        by_pattern[pattern].append(pair)
     learned: dict[Pattern, float] = {}
-    if len(work.items) >= _LEAST_LEARNED_PAIRS:
+    if learning:
         counts = {pattern: len(members) for pattern, members in by_pattern.items()}
         if exchange is not None:
             counts = _exchange_counts(counts, share, exchange)
@@ -1748,8 +1751,15 @@ _DOCUMENT_LEVELS: Final = {points: level for level, points in enumerate(_DOCUMEN
 _PHONE_LEVEL_POINTS: Final = (2.0, -0.5)
 # An address that is not the same may still be on the same street of the same place, with
 # another house or flat number: a neighbour in a town, a slip in a registry that retypes
-# numbers wrong. The fixed points give either nothing; the batch may learn otherwise.
-_ADDRESS_LEVEL_POINTS: Final = (_ADDRESS_POINTS, 0.0, 0.0)
+# numbers wrong. The fixed points give either nothing; the batch may learn otherwise. The
+# last level is the same address of many households (`_CROWDED_ADDRESS`): a block of flats
+# written without the flat, a dormitory for the displaced. The fixed points count it as the
+# same address; the batch learns it apart, and it vouches for nothing (`_vouched`).
+_ADDRESS_LEVEL_POINTS: Final = (_ADDRESS_POINTS, 0.0, 0.0, _ADDRESS_POINTS)
+_CROWDED_LEVEL: Final = 3
+# An address of more households than this is crowded: one person registered a few times over
+# still shares an address with few.
+_CROWDED_ADDRESS: Final = 5
 _SEX_LEVEL_POINTS: Final = (0.0, -4.0)
 _OTHER_LEVEL_POINTS: Final = (
     _BIRTH_LEVEL_POINTS,
@@ -1759,7 +1769,7 @@ _OTHER_LEVEL_POINTS: Final = (
     _SEX_LEVEL_POINTS,
 )
 # How many levels each field has in the model learned (a name's spelling is its sameness).
-_MODEL_LEVELS: Final = (6, 6, 6, 6, 3, 2, 3, 2)
+_MODEL_LEVELS: Final = (6, 6, 6, 6, 3, 2, 4, 2)
 # Pairs drawn at random to learn how often two records that are not one person agree.
 _RANDOM_PAIRS: Final = 4000
 # Records whose values are counted for the chance that two share one.
@@ -1782,10 +1792,12 @@ def _pattern(
     family_level: int,
     given_level: int,
     swapped: bool,
+    crowded: frozenset[str] = frozenset(),
 ) -> Pattern:
     """The level of each field for one pair, as `_compare_levels` weighs it, and whether the
     two records are of one household (the last): the points of a pair that are not its names'
-    frequency follow from these alone (`_pattern_points`)."""
+    frequency follow from these alone (`_pattern_points`). `crowded`: the addresses of many
+    households (`_crowded_addresses`)."""
     family_known, given_known = _names_known(an, bn, swapped)
     patronymic = _UNKNOWN
     if an.patronymic_key and bn.patronymic_key:
@@ -1808,7 +1820,18 @@ def _pattern(
     household = bool(a.household) and a.household == b.household
     address = _UNKNOWN
     if a.address and b.address and not household:
-        address = 0 if _same_address(a.address, b.address) else _street_level(a.address, b.address)
+        if not _same_address(a.address, b.address):
+            address = _street_level(a.address, b.address)
+            if (
+                address == 1
+                and crowded
+                and (_street_key(a.address) in crowded or _street_key(b.address) in crowded)
+            ):
+                address = 2  # a street of many households: a neighbour's
+        elif crowded and (_address_key(a.address) in crowded or _address_key(b.address) in crowded):
+            address = _CROWDED_LEVEL
+        else:
+            address = 0
     return (
         family_level if family_known else _UNKNOWN,
         given_level if given_known else _UNKNOWN,
@@ -1871,6 +1894,8 @@ class _Unlike:
     shares: tuple[tuple[float, ...], ...]
     # How many pairs the batch holds in all.
     pairs: float
+    # The addresses of more than `_CROWDED_ADDRESS` households, as `_address_key` writes them.
+    crowded: frozenset[str] = frozenset()
 
 
 def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
@@ -1880,6 +1905,7 @@ def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
     pairs for the same batch, so that a batch shared among processes learns the same in
     each)."""
     count = len(items)
+    crowded = _crowded_addresses(items)
     seen = [[0.5] * levels for levels in _MODEL_LEVELS]  # half a pair of each, unseen
     if count >= 2:
         # Seeded by the batch's size: the same pairs for the same batch in every process.
@@ -1889,7 +1915,7 @@ def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
             if i == j:
                 continue
             a, b, an, bn = items[i], items[j], prepared[i], prepared[j]
-            pattern = _model_levels(_pattern(a, an, b, bn, *_name_levels(an, bn)))
+            pattern = _model_levels(_pattern(a, an, b, bn, *_name_levels(an, bn), crowded))
             for field, level in enumerate(pattern):
                 if level != _UNKNOWN:
                     seen[field][level] += 1
@@ -1910,7 +1936,7 @@ def _unlike(items: list[Record], prepared: list[_Names]) -> _Unlike:
         same = _chance_of_same([value for value in values if value])
         if same is not None:
             _set_share(shares[field], same)
-    return _Unlike(tuple(tuple(levels) for levels in shares), count * (count - 1) / 2)
+    return _Unlike(tuple(tuple(levels) for levels in shares), count * (count - 1) / 2, crowded)
 
 
 def _address_values(records: list[Record]) -> list[str]:
@@ -1923,11 +1949,43 @@ def _address_values(records: list[Record]) -> list[str]:
     values: dict[str, str] = {}
     for record in records:
         if record.address:
-            address = _address(record.address)
-            if address.numbers and address.words:
-                key = " ".join(sorted(address.numbers)) + "|" + " ".join(sorted(address.words))
+            key = _address_key(record.address)
+            if key:
                 values[record.household or f"#{record.id}"] = key
     return list(values.values())
+
+
+def _address_key(text: str) -> str:
+    """An address as the batch reads it (its numbers and its words, in any order), or "" when
+    it has no number or no word."""
+    address = _address(text)
+    if not address.numbers or not address.words:
+        return ""
+    return " ".join(sorted(address.numbers)) + _street_key(text)
+
+
+def _street_key(text: str) -> str:
+    """The street and place of an address (its words, in any order) after a "|", or ""."""
+    words = _address(text).words
+    return "|" + " ".join(sorted(words)) if words else ""
+
+
+def _crowded_addresses(items: list[Record]) -> frozenset[str]:
+    """The addresses (`_address_key`) and the streets (`_street_key`) of more than
+    `_CROWDED_ADDRESS` households of the batch (a record without a household counts as one).
+    Two people agree on such an address by living in one building, as in a dormitory for the
+    displaced, where many share a given name and a patronymic, and on such a street by living
+    in one town: what the batch learns must take neither for a sign of one person. Measured on
+    the demo town (~17 households to each house number, five streets): with them as signs the
+    coordinators' queue grew from 459 pairs to 771, most of them namesakes of one building."""
+    households: dict[str, set[str]] = defaultdict(set)
+    for record in items:
+        if record.address:
+            household = record.household or f"#{record.id}"
+            for key in (_address_key(record.address), _street_key(record.address)):
+                if key:
+                    households[key].add(household)
+    return frozenset(key for key, held in households.items() if len(held) > _CROWDED_ADDRESS)
 
 
 def _day_of_birth(record: Record) -> str:
@@ -2004,7 +2062,8 @@ def _learned_points(patterns: dict[Pattern, int], unlike: _Unlike) -> dict[Patte
 
 def _vouched(pattern: Pattern) -> bool:
     """Whether what the batch learned may move a pair's score: only when a document or an
-    address agrees (or is a slip, or the same street). Names, birth dates and phones alone the
+    address agrees (or is a slip, or the same street; not an address of many households,
+    `_crowded_addresses`). Names, birth dates and phones alone the
     fixed points weigh better than the model learned, which takes each field as independent
     of the others: a given name and a patronymic go together, a birth year with both, and
     namesakes are many (`_name_frequency_points` counts them); on the synthetic Ukrainian
