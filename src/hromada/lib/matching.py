@@ -1894,7 +1894,7 @@ class _Unlike:
     shares: tuple[tuple[float, ...], ...]
     # How many pairs the batch holds in all.
     pairs: float
-    # The addresses of more than `_CROWDED_ADDRESS` households, as `_address_key` writes them.
+    # The addresses and streets of more than `_CROWDED_ADDRESS` households (`_crowded_addresses`).
     crowded: frozenset[str] = frozenset()
 
 
