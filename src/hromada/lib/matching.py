@@ -957,17 +957,24 @@ class SearchIndex:
         best = heapq.nlargest(limit, scored, key=lambda pair: (pair[0].score, -pair[1]))
         return [(self._records[i], match) for match, i in best]
 
-    def _corrections(self, key: str) -> list[str]:
-        near = (word for variant in deletions(key) for word in self._deletions.get(variant, ()))
-        return nearest_names(key, near, self._bearers.get)
+    def _corrections(self, keys: list[str]) -> list[list[str]]:
+        return [
+            nearest_names(
+                key,
+                (word for variant in deletions(key) for word in self._deletions.get(variant, ())),
+                self._bearers.get,
+            )
+            for key in keys
+        ]
 
 
-def corrected_keys(query: Query, corrections: Callable[[str], list[str]]) -> set[str]:
-    """The keys of the query's names, each typed name replaced by each of its `corrections`
-    (the names a registry holds near it, `nearest_names`), with the typed year if any: what a
-    search looks up when the typed names' own keys find nobody who answers well."""
+def corrected_keys(query: Query, corrections: Callable[[list[str]], list[list[str]]]) -> set[str]:
+    """The keys of the query's names, each typed name replaced by each of its corrections
+    (`corrections` of the typed name keys: for each, the names a registry holds near it,
+    `nearest_names`), with the typed year if any: what a search looks up when the typed names'
+    own keys find nobody who answers well."""
     typed = list(dict.fromkeys(k for k in (name_key(n) for n in query.names) if k))[:3]
-    spellings = [corrections(key) for key in typed]
+    spellings = corrections(typed)
     year = "" if query.birth_year is None else f"|{query.birth_year}"
     keys: set[str] = set()
     for x, y in permutations(range(len(typed)), 2):

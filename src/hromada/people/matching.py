@@ -3,6 +3,7 @@ database, and the searches built on them. The rules of matching live in lib.matc
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -156,24 +157,19 @@ def search(persons: QuerySet[Person] | None, text: str, *, limit: int = 20) -> l
         return card_hits
     query = matching.parse_query(text)
     found = _persons_with_keys(_query_keys(query), persons)
-    hits = [Hit(p, matching.score_query(query, record_of(p))) for p in found]
-    hits = [h for h in hits if h.match.score > 0]
+    hits = [h for h in _scored(query, found) if h.match.score > 0]
     if len(query.names) >= 2 and max((h.match.score for h in hits), default=0) < matching.CONFIDENT:
         # Nobody answers well: a slip or two in a name, which no key of the query shares
         # ("Птеренко Людмила"). Each typed name is corrected to the names held near it.
         seen = {h.person.pk for h in hits}
         corrected = _persons_with_keys(matching.corrected_keys(query, _corrections), persons)
-        hits += [
-            Hit(p, match)
-            for p in corrected
-            if p.pk not in seen and (match := matching.score_query(query, record_of(p))).score > 0
-        ]
+        fresh = [p for p in corrected if p.pk not in seen]
+        hits += [h for h in _scored(query, fresh) if h.match.score > 0]
     if not hits and query.names:
         # no key matched: a typo in a name. The family names beginning like each word typed
         # are read (an index range, not a scan) and scored, which forgives a slip later on.
         found = _persons_with_family_prefix(query.names, persons)
-        hits = [Hit(p, matching.score_query(query, record_of(p))) for p in found]
-        hits = [h for h in hits if h.match.score >= TYPO_SCORE]
+        hits = [h for h in _scored(query, found) if h.match.score >= TYPO_SCORE]
     if not hits:
         hits = _contains_search(persons, text, limit)
     hits.sort(key=lambda h: (-h.match.score, str(h.person)))
@@ -186,11 +182,23 @@ TYPO_SCORE = 0.2
 TYPO_PREFIX = 3
 
 
-def _corrections(key: str) -> list[str]:
-    """The name keys the registry holds within two edits of `key` (`NameVariant`)."""
-    variants = sorted(matching.deletions(key))
-    near = NameVariant.objects.filter(variant__in=variants).values_list("key", flat=True)
-    return matching.nearest_names(key, near, lambda _key: 0)
+def _scored(query: matching.Query, found: Iterable[Person]) -> list[Hit]:
+    return [Hit(p, matching.score_query(query, record_of(p))) for p in found]
+
+
+def _corrections(keys: list[str]) -> list[list[str]]:
+    """For each typed name key, the name keys the registry holds within two edits of it
+    (`NameVariant`), read in one query for all of them."""
+    variants = {key: matching.deletions(key) for key in keys}
+    wanted = sorted(set().union(*variants.values()))
+    held: dict[str, list[str]] = defaultdict(list)
+    rows = NameVariant.objects.filter(variant__in=wanted).values_list("variant", "key")
+    for variant, key in rows:
+        held[variant].append(key)
+    return [
+        matching.nearest_names(key, (w for v in variants[key] for w in held[v]), lambda _key: 0)
+        for key in keys
+    ]
 
 
 def _persons_with_family_prefix(
